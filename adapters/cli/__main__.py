@@ -1,0 +1,5 @@
+import sys
+
+from wxcore.adapters.cli import main
+
+sys.exit(main())

@@ -1,0 +1,163 @@
+"""Retries of network and gateway faults, with tenacity, around any transport.
+
+What is retried, and why:
+
+* :class:`~wxcore.errors.ConnectError` always: the request never reached WeChat.
+* :class:`~wxcore.errors.ReadError` (timeouts, resets) and HTTP 502/503/504 only for
+  idempotent requests: the request may have been processed, and sending a subscribe message
+  or a customer-service message twice is worse than reporting the failure.
+
+Waits grow exponentially with jitter, and both the number of attempts and the total time
+spent waiting are bounded. Every retry is logged on the ``wxcore.retry`` logger. Semantic
+retries (a token WeChat rejected, errcode -1) are not handled here but in the per-call
+policy (:mod:`wxcore.policy`), which knows what the body means.
+
+The first attempt runs outside tenacity, so a request that succeeds first time (nearly all
+of them) pays nothing for the retry machinery.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import tenacity
+
+from wxcore.errors import ConnectError, ReadError, TransportError
+from wxcore.http import Request, Response
+
+from wxcore.adapters.transport import Transport
+
+__all__ = ["RetryPolicy", "DEFAULT_RETRY_POLICY", "RetryingTransport"]
+
+logger = logging.getLogger("wxcore.retry")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try.
+
+    ``max_attempts`` counts the first attempt (3 = up to two retries). The wait before retry
+    ``n`` is ``initial_wait * 2**(n-1)`` plus up to ``jitter`` seconds, capped at
+    ``max_wait``; retrying stops once waits would exceed ``max_total_wait`` seconds in all.
+    """
+
+    max_attempts: int = 3
+    initial_wait: float = 0.2
+    max_wait: float = 2.0
+    jitter: float = 0.2
+    max_total_wait: float = 5.0
+    retry_statuses: frozenset[int] = field(default=frozenset({502, 503, 504}))
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+class _WaitBudget(tenacity.stop.stop_base):
+    """Stop when the next wait would take the total waited past the policy's bound."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if retry_state.attempt_number >= self.policy.max_attempts:
+            return True
+        waited = retry_state.idle_for
+        upcoming = retry_state.upcoming_sleep or 0.0
+        return waited + upcoming > self.policy.max_total_wait
+
+
+class RetryingTransport:
+    """Wraps ``inner`` and retries what :class:`RetryPolicy` allows.
+
+    ``sleep`` is how waiting happens (``time.sleep`` by default); tests pass a recorder so
+    they run instantly and can assert the waits. ``rng`` supplies the jitter.
+    """
+
+    def __init__(
+        self,
+        inner: Transport,
+        policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.inner = inner
+        self.policy = policy
+        self._sleep = sleep
+        self._rng = rng
+
+    def should_retry_error(self, exc: BaseException, request: Request) -> bool:
+        if isinstance(exc, ConnectError):
+            return True
+        return isinstance(exc, ReadError) and request.idempotent
+
+    def should_retry_response(self, response: Response, request: Request) -> bool:
+        return request.idempotent and response.status in self.policy.retry_statuses
+
+    def send(self, request: Request) -> Response:
+        try:
+            response = self.inner.send(request)
+        except TransportError as exc:
+            if self.policy.max_attempts == 1 or not self.should_retry_error(exc, request):
+                raise
+            return self._retry(request, exc)
+        if self.policy.max_attempts > 1 and self.should_retry_response(response, request):
+            return self._retry(request, response)
+        return response
+
+    def _wait(self, retry_state: tenacity.RetryCallState) -> float:
+        p = self.policy
+        base = min(p.initial_wait * 2 ** (retry_state.attempt_number - 1), p.max_wait)
+        return float(min(base + p.jitter * self._rng(), p.max_wait))
+
+    def _retry(self, request: Request, first: Response | TransportError) -> Response:
+        """Attempts 2..n under tenacity; attempt 1's outcome (``first``) is replayed to it."""
+        pending: Iterator[Response | TransportError] = iter((first,))
+
+        def attempt() -> Response:
+            outcome = next(pending, None)
+            if outcome is None:
+                return self.inner.send(request)
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            outcome = state.outcome
+            assert outcome is not None
+            cause = (
+                f"HTTP {outcome.result().status}" if not outcome.failed else
+                f"{type(outcome.exception()).__name__}: {outcome.exception()}"
+            )
+            logger.warning(
+                "%s: attempt %d failed (%s); retrying in %.2fs",
+                request.endpoint, state.attempt_number, cause, state.upcoming_sleep,
+            )
+
+        retrying = tenacity.Retrying(
+            stop=_WaitBudget(self.policy),
+            wait=self._wait,
+            retry=(
+                tenacity.retry_if_exception(lambda e: self.should_retry_error(e, request))
+                | tenacity.retry_if_result(lambda r: self.should_retry_response(r, request))
+            ),
+            sleep=self._sleep,
+            before_sleep=log_retry,
+            reraise=True,
+            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+        )
+        return retrying(attempt)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __repr__(self) -> str:
+        return f"RetryingTransport({self.inner!r}, {self.policy!r})"

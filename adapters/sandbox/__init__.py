@@ -1,0 +1,27 @@
+"""An offline WeChat: the behaviour an SDK depends on, with no WeChat account.
+
+* :class:`WeChatSandbox` -- the state and the request -> response engine;
+* :class:`SandboxTransport` -- plug it into a client in-process;
+* :class:`SandboxServer` -- serve it over loopback HTTP (``wxcore sandbox`` on the CLI);
+* :class:`Fault` -- inject errcodes, HTTP errors, resets, slow answers, revoked tokens.
+
+Route modules register the endpoints; importing this package loads them all.
+"""
+
+from wxcore.adapters.sandbox import miniprogram, tokens  # noqa: F401  (register routes)
+from wxcore.adapters.sandbox.core import Fault, SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.miniprogram import login_code, phone_code
+from wxcore.adapters.sandbox.server import SandboxServer
+from wxcore.adapters.sandbox.transport import SandboxTransport
+
+__all__ = [
+    "WeChatSandbox",
+    "SandboxTransport",
+    "SandboxServer",
+    "SandboxRequest",
+    "Fault",
+    "WxFail",
+    "route",
+    "login_code",
+    "phone_code",
+]

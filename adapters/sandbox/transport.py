@@ -1,0 +1,62 @@
+"""The sandbox as an in-process transport: no sockets, same behaviour."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from wxcore.errors import ConnectError, ReadError, ReadTimeoutError
+from wxcore.http import Request, Response
+
+from wxcore.adapters.sandbox.core import NetworkFault, WeChatSandbox
+
+__all__ = ["SandboxTransport"]
+
+
+class SandboxTransport:
+    """Answers requests from a :class:`WeChatSandbox` in memory.
+
+    Injected network faults map to the errors a real transport raises: ``reset`` to
+    :class:`ReadError`; ``slow`` waits (through ``sleep``) and, when the delay reaches
+    ``read_timeout``, raises :class:`ReadTimeoutError` as a socket would. Requests for a
+    logical host in ``refuse_hosts`` fail with :class:`ConnectError`.
+    """
+
+    def __init__(
+        self,
+        sandbox: WeChatSandbox,
+        *,
+        read_timeout: float = 15.0,
+        sleep: Callable[[float], None] = time.sleep,
+        refuse_hosts: frozenset[str] = frozenset(),
+    ) -> None:
+        self.sandbox = sandbox
+        self.read_timeout = read_timeout
+        self._sleep = sleep
+        self.refuse_hosts = refuse_hosts
+
+    def _pause(self, seconds: float) -> None:
+        if seconds >= self.read_timeout:
+            self._sleep(self.read_timeout)
+            raise ReadTimeoutError("no answer within the read timeout")
+        self._sleep(seconds)
+
+    def send(self, request: Request) -> Response:
+        if request.host in self.refuse_hosts:
+            raise ConnectError(f"{request.endpoint}: connection refused by {request.host}",
+                               endpoint=request.endpoint)
+        try:
+            return self.sandbox.handle(request.method, request.target, request.body,
+                                       dict(request.headers), pause=self._pause)
+        except ReadTimeoutError:
+            raise ReadTimeoutError(f"{request.endpoint}: no answer within the read timeout",
+                                   endpoint=request.endpoint) from None
+        except NetworkFault:
+            raise ReadError(f"{request.endpoint}: connection reset by peer",
+                            endpoint=request.endpoint) from None
+
+    def close(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"SandboxTransport({len(self.sandbox.apps)} apps)"

@@ -1,0 +1,324 @@
+"""Token providers: where a client gets its access token (or ticket) from.
+
+A provider has two methods: ``get()`` returns a usable :class:`~wxcore.tokens.Token`, and
+``invalidate(stale)`` forgets ``stale`` after WeChat rejected it -- but only if the store
+still holds that very value, so a token another thread or process already renewed is never
+thrown away.
+
+* :class:`CachedTokenProvider` keeps a token in a :class:`TokenStore` and refreshes it
+  single-flight (one fetch, however many threads find it stale) and ahead of expiry (a
+  margin before it runs out; while the old token is still valid, other threads keep using it
+  instead of waiting).
+* :class:`StaticTokenProvider` holds a token the user manages (``set_access_token``).
+* :class:`AccessTokenFetcher` is the token policy: ``stable_token`` by default (every caller
+  gets the same token), ``force_refresh`` only when WeChat rejected the very token still
+  cached and within WeChat's budget (20 a day, 30 s apart); plain ``cgi-bin/token`` opt-in.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Literal, Protocol, runtime_checkable
+
+from wxcore.errors import TokenError, UsageError
+from wxcore.tokens import (
+    DEFAULT_REFRESH_MARGIN,
+    Token,
+    fetch_access_token,
+    fetch_stable_access_token,
+    fetch_ticket,
+    token_from_result,
+)
+
+__all__ = [
+    "TokenProvider",
+    "TokenStore",
+    "MemoryTokenStore",
+    "CachedTokenProvider",
+    "StaticTokenProvider",
+    "SecretProvider",
+    "ForceRefreshBudget",
+    "AccessTokenFetcher",
+    "TicketFetcher",
+    "Fetch",
+]
+
+logger = logging.getLogger("wxcore.tokens")
+
+#: Fetches a new token. ``rejected`` is the token WeChat last rejected, if any, so the fetcher
+#: can tell "the cache went stale" from "WeChat refused the token it still hands out".
+Fetch = Callable[["Token | None"], Token]
+
+
+@runtime_checkable
+class TokenProvider(Protocol):
+    """Supplies a credential and forgets one WeChat rejected."""
+
+    def get(self) -> Token: ...
+
+    def invalidate(self, stale: Token) -> None: ...
+
+
+class TokenStore(Protocol):
+    """Where cached tokens live: process memory, Redis, a framework's cache.
+
+    ``lock(key, blocking)`` is the single-flight lock around a refresh; it yields True when
+    this caller holds it (with ``blocking=False`` it may yield False at once). A store shared
+    between processes must make it a cross-process lock with an expiry.
+    """
+
+    def load(self, key: str) -> Token | None: ...
+
+    def save(self, key: str, token: Token) -> None: ...
+
+    def delete_if(self, key: str, stale: Token) -> bool: ...
+
+    def lock(self, key: str, blocking: bool = True) -> AbstractContextManager[bool]: ...
+
+
+class MemoryTokenStore:
+    """Tokens in this process's memory, with a per-key thread lock for single-flight."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, Token] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def load(self, key: str) -> Token | None:
+        return self._tokens.get(key)
+
+    def save(self, key: str, token: Token) -> None:
+        self._tokens[key] = token
+
+    def delete_if(self, key: str, stale: Token) -> bool:
+        with self._guard:
+            current = self._tokens.get(key)
+            if current is not None and current.value == stale.value:
+                del self._tokens[key]
+                return True
+            return False
+
+    @contextmanager
+    def lock(self, key: str, blocking: bool = True) -> Iterator[bool]:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        acquired = lock.acquire(blocking)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                lock.release()
+
+    def __repr__(self) -> str:
+        return f"MemoryTokenStore({len(self._tokens)} keys)"
+
+
+class CachedTokenProvider:
+    """A token cached in ``store`` under ``key`` and refreshed single-flight by ``fetch``.
+
+    ``margin`` seconds before expiry the token counts as due: one caller refreshes it while
+    the others keep using the still-valid token. Once it has expired (or was invalidated),
+    callers wait for the one refresh instead of each fetching.
+    """
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        *,
+        key: str,
+        store: TokenStore | None = None,
+        margin: float = DEFAULT_REFRESH_MARGIN,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._fetch = fetch
+        self.key = key
+        self.store: TokenStore = store if store is not None else MemoryTokenStore()
+        self.margin = margin
+        self._clock = clock
+        self._rejected: Token | None = None
+
+    def get(self) -> Token:
+        token = self.store.load(self.key)
+        now = self._clock()
+        if token is not None and token.is_fresh(now, self.margin):
+            return token
+        if token is not None and token.remaining(now) > 0:
+            # Due but still valid: refresh if nobody else is, otherwise use it meanwhile.
+            with self.store.lock(self.key, blocking=False) as acquired:
+                if acquired:
+                    return self._refresh()
+            return token
+        with self.store.lock(self.key) as acquired:
+            if not acquired:
+                raise TokenError(f"could not take the refresh lock for {self.key}")
+            return self._refresh()
+
+    def _refresh(self) -> Token:
+        """Under the lock: re-check the store (someone may have refreshed), else fetch."""
+        token = self.store.load(self.key)
+        if token is not None and token.is_fresh(self._clock(), self.margin):
+            return token
+        rejected, self._rejected = self._rejected, None
+        fresh = self._fetch(rejected)
+        self.store.save(self.key, fresh)
+        logger.info("%s: new token %r", self.key, fresh)
+        return fresh
+
+    def invalidate(self, stale: Token) -> None:
+        if self.store.delete_if(self.key, stale):
+            logger.info("%s: dropped rejected token %r", self.key, stale)
+        self._rejected = stale
+
+    def set(self, token: Token) -> None:
+        """Put a token obtained elsewhere into the cache."""
+        self.store.save(self.key, token)
+
+    def __repr__(self) -> str:
+        return f"CachedTokenProvider(key={self.key!r}, store={self.store!r})"
+
+
+class StaticTokenProvider:
+    """A token the user manages and sets (``set_access_token``); never fetched by wxcore."""
+
+    def __init__(
+        self, token: Token | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._token = token
+        self._clock = clock
+
+    def set(self, token: Token) -> None:
+        self._token = token
+
+    def get(self) -> Token:
+        token = self._token
+        if token is None:
+            raise TokenError("no access token set: call set_access_token() first")
+        if token.remaining(self._clock()) <= 0:
+            raise TokenError("the access token set with set_access_token() has expired")
+        return token
+
+    def invalidate(self, stale: Token) -> None:
+        if self._token is not None and self._token.value == stale.value:
+            self._token = None
+
+    def __repr__(self) -> str:
+        return f"StaticTokenProvider({self._token!r})"
+
+
+class SecretProvider:
+    """An app secret offered as a credential that never expires (and cannot be renewed)."""
+
+    def __init__(self, secret: str | None, what: str = "app secret") -> None:
+        self._token = Token(value=secret) if secret else None
+        self._what = what
+
+    def get(self) -> Token:
+        if self._token is None:
+            raise UsageError(f"this call needs the {self._what}, and none was configured")
+        return self._token
+
+    def invalidate(self, stale: Token) -> None:  # a secret cannot be refetched
+        pass
+
+    def __repr__(self) -> str:
+        return f"SecretProvider({self._what}, {'set' if self._token else 'missing'})"
+
+
+class ForceRefreshBudget:
+    """WeChat's limit on ``stable_token`` with ``force_refresh``: 20 a day, 30 s apart.
+
+    Kept in process memory; days are counted in UTC+8, WeChat's day.
+    """
+
+    def __init__(
+        self, per_day: int = 20, spacing: float = 30.0, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.per_day = per_day
+        self.spacing = spacing
+        self._clock = clock
+        self._day = -1
+        self._used = 0
+        self._last = float("-inf")
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Use one forced refresh if the budget allows it now."""
+        with self._lock:
+            now = self._clock()
+            day = int((now + 8 * 3600) // 86400)
+            if day != self._day:
+                self._day, self._used = day, 0
+            if self._used >= self.per_day or now - self._last < self.spacing:
+                return False
+            self._used += 1
+            self._last = now
+            return True
+
+
+class AccessTokenFetcher:
+    """Fetches the app's access token through ``run`` (a client's call executor).
+
+    ``api="stable"`` (default) uses ``cgi-bin/stable_token``; when WeChat rejected the token
+    it still hands out, one ``force_refresh`` is spent if :class:`ForceRefreshBudget` allows.
+    ``api="token"`` uses plain ``cgi-bin/token``: every fetch mints a new token and cuts the
+    previous one short, so use it only with one shared cache.
+    """
+
+    def __init__(
+        self,
+        run: Callable[..., object],
+        appid: str,
+        *,
+        api: Literal["stable", "token"] = "stable",
+        budget: ForceRefreshBudget | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if api not in ("stable", "token"):
+            raise UsageError(f"token api must be 'stable' or 'token', not {api!r}")
+        self._run = run
+        self.appid = appid
+        self.api = api
+        self.budget = budget if budget is not None else ForceRefreshBudget(clock=clock)
+        self._clock = clock
+
+    def __call__(self, rejected: Token | None) -> Token:
+        if self.api == "token":
+            return self._get(fetch_access_token(self.appid))
+        token = self._get(fetch_stable_access_token(self.appid))
+        if rejected is not None and token.value == rejected.value:
+            if self.budget.take():
+                logger.warning("%s: WeChat rejected the current stable token; forcing a refresh",
+                               self.appid)
+                token = self._get(fetch_stable_access_token(self.appid, force_refresh=True))
+            else:
+                logger.warning("%s: stable token rejected but the force_refresh budget is spent",
+                               self.appid)
+        return token
+
+    def _get(self, call: object) -> Token:
+        now = self._clock()
+        result = self._run(call)
+        return token_from_result(result, now)  # type: ignore[arg-type]
+
+
+class TicketFetcher:
+    """Fetches a JS-SDK (``jsapi``) or card (``wx_card``) ticket through ``run``."""
+
+    def __init__(
+        self,
+        run: Callable[..., object],
+        ticket_type: Literal["jsapi", "wx_card"] = "jsapi",
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._run = run
+        self.ticket_type = ticket_type
+        self._clock = clock
+
+    def __call__(self, rejected: Token | None) -> Token:
+        now = self._clock()
+        return token_from_result(self._run(fetch_ticket(self.ticket_type)), now)  # type: ignore[arg-type]

@@ -1,0 +1,256 @@
+"""Endpoints declared once: how to build their request and how to parse their response.
+
+An :class:`Endpoint` is a few declarative lines::
+
+    CODE2SESSION = Endpoint("miniprogram.code2session", "GET", "/sns/jscode2session",
+                            Code2SessionResult, auth=APP_SECRET_IN_QUERY)
+
+and a builder is a small pure function that validates business arguments and returns a
+:class:`Call` (the unbound request plus the endpoint that knows how to parse the answer)::
+
+    def code2session(appid: str, js_code: str) -> Call[Code2SessionResult]:
+        require("js_code", js_code)
+        return CODE2SESSION.call(query={"appid": appid, "js_code": js_code,
+                                        "grant_type": "authorization_code"})
+
+Parsing is one msgspec decode into the endpoint's result Struct on the happy path (lax about
+WeChat's occasional string errcodes, tolerant of unknown fields), then ``if errcode: raise``.
+Only when the success shape does not decode is a two-field error envelope decoded to pick the
+exception, so an error body never costs more than two decodes and a success body one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+import msgspec
+
+from wxcore.errors import APIError, DecodeError, HTTPStatusError, UsageError, api_error
+from wxcore.http import ACCESS_TOKEN, API_HOST, Auth, Request, Response
+from wxcore.redact import SECRET_FIELDS, mask
+
+__all__ = ["WxResult", "Media", "Endpoint", "Call", "json_body", "require"]
+
+T = TypeVar("T")
+
+
+class WxResult(msgspec.Struct, kw_only=True, dict=True):
+    """Base of every JSON result: WeChat's ``errcode``/``errmsg`` plus the raw body.
+
+    Subclasses keep WeChat's field names, so the official docs map one to one. Fields WeChat
+    adds later are not lost: :attr:`result_json` decodes the whole body on demand.
+    """
+
+    errcode: int = 0
+    errmsg: str = ""
+
+    _secret_fields: ClassVar[frozenset[str]] = SECRET_FIELDS
+
+    @property
+    def result_json(self) -> dict[str, Any]:
+        """The whole JSON object WeChat sent, including fields this Struct does not name."""
+        raw = self.__dict__.get("_raw")
+        if raw is None:
+            return msgspec.to_builtins(self)
+        decoded: dict[str, Any] = msgspec.json.decode(raw)
+        return decoded
+
+    def __repr__(self) -> str:
+        parts = []
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if name in self._secret_fields and isinstance(value, str):
+                parts.append(f"{name}={mask(value)}")
+            else:
+                parts.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+class Media(msgspec.Struct, frozen=True, kw_only=True):
+    """Binary content WeChat returned (an image, a file): the bytes and what they are."""
+
+    content: bytes
+    content_type: str = ""
+    filename: str = ""
+
+    def __repr__(self) -> str:
+        return f"Media({len(self.content)} bytes, {self.content_type or '?'}, {self.filename!r})"
+
+
+class _Envelope(msgspec.Struct):
+    errcode: int = 0
+    errmsg: str = ""
+
+
+_ENVELOPE = msgspec.json.Decoder(_Envelope, strict=False)
+_ENCODER = msgspec.json.Encoder()
+def json_body(value: Any) -> bytes:
+    """UTF-8 JSON without ASCII escaping, as WeChat expects (``None`` fields dropped)."""
+    if isinstance(value, Mapping):
+        value = {k: v for k, v in value.items() if v is not None}
+    return _ENCODER.encode(value)
+
+
+def _str(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True, eq=False)
+class Endpoint(Generic[T]):
+    """One WeChat API: where it lives, what it needs, what it returns.
+
+    ``response`` is ``"json"`` for JSON APIs and ``"binary"`` for the ones that answer with
+    raw bytes on success and a JSON error otherwise (wxacode, media/get). ``idempotent``
+    defaults to True for GET and False for POST; it decides whether a request that may have
+    reached WeChat can be sent again after a read failure. ``errors`` maps errcodes that mean
+    something special at this endpoint to their exception class (for example 40001 at the
+    token endpoint means a wrong secret, not a stale token).
+    """
+
+    name: str
+    method: str
+    path: str
+    result: type[T]
+    auth: Auth = ACCESS_TOKEN
+    idempotent: bool | None = None
+    response: Literal["json", "binary"] = "json"
+    host: str = API_HOST
+    errors: Mapping[int, type[APIError]] = field(default_factory=dict)
+    _decoder: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.idempotent is None:
+            object.__setattr__(self, "idempotent", self.method == "GET")
+        decode_type: Any = _Envelope if self.response == "binary" else self.result
+        object.__setattr__(self, "_decoder", msgspec.json.Decoder(decode_type, strict=False))
+
+    # -- building -------------------------------------------------------------------------
+
+    def call(
+        self,
+        *,
+        query: Mapping[str, object] | None = None,
+        json: Any = None,
+        body: bytes = b"",
+        headers: Iterable[tuple[str, str]] = (),
+        idempotent: bool | None = None,
+    ) -> Call[T]:
+        """The unbound request for this endpoint, paired with this endpoint as its parser.
+
+        ``None`` values in ``query`` and in a ``json`` mapping are left out, so optional
+        arguments can be passed straight through. ``idempotent`` overrides the endpoint's
+        default for this one request (a forced token refresh, say).
+        """
+        pairs: tuple[tuple[str, str], ...] = ()
+        if query:
+            pairs = tuple((k, _str(v)) for k, v in query.items() if v is not None)
+        hdrs = tuple(headers)
+        if json is not None:
+            body = json_body(json)
+            hdrs += (("Content-Type", "application/json"),)
+        request = Request(
+            method=self.method,
+            path=self.path,
+            endpoint=self.name,
+            query=pairs,
+            headers=hdrs,
+            body=body,
+            host=self.host,
+            idempotent=bool(self.idempotent if idempotent is None else idempotent),
+            auth=self.auth,
+        )
+        return Call(request, self)
+
+    # -- parsing --------------------------------------------------------------------------
+
+    def parse(self, response: Response) -> T:
+        """The typed result of ``response``, or the exception it stands for."""
+        body = response.body
+        if not 200 <= response.status < 300:
+            self._raise_if_api_error(body)
+            raise HTTPStatusError(response.status, body, endpoint=self.name)
+        if self.response == "binary":
+            return self._parse_binary(response)
+        try:
+            result = self._decoder.decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            problem = str(exc)
+        else:
+            if result.errcode:
+                raise self._api_error(result.errcode, result.errmsg)
+            result.__dict__["_raw"] = body
+            return result  # type: ignore[no-any-return]
+        # Not the success shape: an error envelope, or a body the endpoint does not document.
+        self._raise_if_api_error(body)
+        raise DecodeError(
+            f"body is not a {self.result.__name__}: {problem}", body=body, endpoint=self.name
+        )
+
+    def _raise_if_api_error(self, body: bytes) -> None:
+        try:
+            envelope = _ENVELOPE.decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return
+        if envelope.errcode:
+            raise self._api_error(envelope.errcode, envelope.errmsg)
+
+    def _api_error(self, errcode: int, errmsg: str) -> APIError:
+        special = self.errors.get(errcode) if self.errors else None
+        if special is not None:
+            return special(errcode, errmsg, endpoint=self.name)
+        return api_error(errcode, errmsg, self.name)
+
+    def _parse_binary(self, response: Response) -> T:
+        body = response.body
+        if response.content_type in ("application/json", "text/plain") or body[:1] == b"{":
+            self._raise_if_api_error(body)
+            if self.result is not Media:
+                try:
+                    decoded: T = msgspec.json.decode(body, type=self.result, strict=False)
+                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                    problem = str(exc)
+                else:
+                    return decoded
+                raise DecodeError(problem, body=body, endpoint=self.name)
+            raise DecodeError(
+                "expected binary content, got a JSON body with no errcode",
+                body=body,
+                endpoint=self.name,
+            )
+        if not body:
+            raise DecodeError("empty body where binary content was expected", body=body,
+                              endpoint=self.name)
+        disposition = response.headers.get("content-disposition", "")
+        filename = ""
+        if "filename=" in disposition:
+            filename = disposition.split("filename=", 1)[1].strip().strip('"')
+        media = Media(content=body, content_type=response.content_type, filename=filename)
+        return media  # type: ignore[return-value]
+
+
+class Call(Generic[T]):
+    """A request ready to be bound and sent, with the endpoint that parses its answer."""
+
+    __slots__ = ("request", "endpoint")
+
+    def __init__(self, request: Request, endpoint: Endpoint[T]) -> None:
+        self.request = request
+        self.endpoint = endpoint
+
+    def parse(self, response: Response) -> T:
+        """The typed result of ``response`` (see :meth:`Endpoint.parse`)."""
+        return self.endpoint.parse(response)
+
+    def __repr__(self) -> str:
+        return f"Call({self.request!r})"
+
+
+def require(**values: object) -> None:
+    """Raise :class:`UsageError` naming every argument that is missing or empty."""
+    missing = [name for name, value in values.items() if value is None or value == ""]
+    if missing:
+        raise UsageError(f"required argument(s) missing or empty: {', '.join(missing)}")

@@ -1,0 +1,153 @@
+"""Request and Response: the plain values that cross between the core and a transport.
+
+A :class:`Request` says everything a transport needs to put bytes on the wire, and what the
+layers around it need to know: the logical endpoint name (for logs, fixtures and metrics),
+whether re-sending it is safe (``idempotent``), and which credential it still lacks
+(``auth``). Builders produce requests *without* credentials; :func:`bind` adds the credential
+as a last, separate step, so that fixtures, reprs and logs built from an unbound request can
+never hold a secret.
+
+A :class:`Response` is the status, lower-cased headers and raw body. Transports never decode
+JSON: parsing belongs to the endpoint that knows the shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import Enum
+from typing import NamedTuple
+from urllib.parse import quote
+
+import msgspec
+
+__all__ = [
+    "API_HOST",
+    "Auth",
+    "Place",
+    "Request",
+    "Response",
+    "bind",
+    "encode_query",
+    "NO_AUTH",
+    "ACCESS_TOKEN",
+    "APP_SECRET_IN_QUERY",
+    "APP_SECRET_IN_BODY",
+    "COMPONENT_TOKEN",
+    "COMPONENT_SECRET_IN_BODY",
+]
+
+API_HOST = "api.weixin.qq.com"
+
+
+class Place(str, Enum):
+    """Where a credential goes in the request."""
+
+    QUERY = "query"
+    BODY = "body"
+
+
+class Auth(NamedTuple):
+    """Which credential a request needs and where it goes.
+
+    ``kind`` names the credential the executor must supply: ``"access_token"`` (the app's, or an
+    authorizer's when a client acts for one), ``"app_secret"``, ``"component_access_token"``,
+    ``"component_secret"``, ``"user_token"`` (a user's web OAuth token), or ``None`` for none.
+    ``param`` is the name it is sent under; ``place`` is the query string or the JSON body.
+    """
+
+    kind: str | None
+    param: str = ""
+    place: Place = Place.QUERY
+
+
+NO_AUTH = Auth(None)
+ACCESS_TOKEN = Auth("access_token", "access_token")
+APP_SECRET_IN_QUERY = Auth("app_secret", "secret")
+APP_SECRET_IN_BODY = Auth("app_secret", "secret", Place.BODY)
+COMPONENT_TOKEN = Auth("component_access_token", "component_access_token")
+COMPONENT_SECRET_IN_BODY = Auth("component_secret", "component_appsecret", Place.BODY)
+
+Query = tuple[tuple[str, str], ...]
+Headers = tuple[tuple[str, str], ...]
+
+
+class Request(msgspec.Struct, frozen=True, kw_only=True):
+    """One HTTP request to WeChat, as a value.
+
+    ``host`` is WeChat's logical host (``api.weixin.qq.com`` for every API call); a transport
+    maps it to real base URLs, which is how fail-over hosts, the sandbox and proxies plug in.
+    """
+
+    method: str
+    path: str
+    endpoint: str
+    query: Query = ()
+    headers: Headers = ()
+    body: bytes = b""
+    host: str = API_HOST
+    idempotent: bool = False
+    auth: Auth = NO_AUTH
+
+    @property
+    def target(self) -> str:
+        """Path plus the encoded query string: what goes after the host on the request line."""
+        if not self.query:
+            return self.path
+        return f"{self.path}?{encode_query(self.query)}"
+
+    @property
+    def url(self) -> str:
+        """The full URL against WeChat's own host (transports may send it elsewhere)."""
+        return f"https://{self.host}{self.target}"
+
+    def __repr__(self) -> str:
+        from wxcore.redact import redact_url
+
+        return f"Request({self.method} {redact_url(self.target)}, endpoint={self.endpoint!r})"
+
+
+class Response(msgspec.Struct, frozen=True, kw_only=True):
+    """One HTTP response: status, headers with lower-cased names, raw body bytes."""
+
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = msgspec.field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-cased (``""`` when absent)."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status}, {len(self.body)} bytes, {self.content_type or '-'})"
+
+
+_SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
+def _quote(value: str) -> str:
+    # Most WeChat query values (appids, openids, codes, tokens) need no escaping: skip quote().
+    if _SAFE_CHARS.issuperset(value):
+        return value
+    return quote(value, safe="")
+
+
+def encode_query(query: Iterable[tuple[str, str]]) -> str:
+    """Percent-encode ``query`` pairs as ``a=1&b=2`` (RFC 3986: spaces as ``%20``)."""
+    return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in query)
+
+
+def bind(request: Request, secret: str) -> Request:
+    """Return ``request`` with its credential added where ``request.auth`` says.
+
+    This is the only place a credential enters a request, so redaction and fixture recording
+    can always work from the unbound value.
+    """
+    auth = request.auth
+    if auth.kind is None:
+        return request
+    if auth.place is Place.QUERY:
+        return msgspec.structs.replace(request, query=request.query + ((auth.param, secret),))
+    fields = msgspec.json.decode(request.body) if request.body else {}
+    fields[auth.param] = secret
+    return msgspec.structs.replace(request, body=msgspec.json.encode(fields))

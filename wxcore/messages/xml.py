@@ -1,0 +1,160 @@
+"""A small, safe XML reader for WeChat pushes, and CDATA writing for replies (pure).
+
+Reading (:func:`parse_xml`): WeChat's pushes are a root element holding elements, a few of
+them nested (lists such as ``SubscribeMsgPopupEvent/List``). The parser is expat with the
+dangerous parts switched off rather than filtered afterwards:
+
+* any ``<!DOCTYPE`` raises :class:`UnsafeXMLError` the moment expat sees it, so no entity
+  can be declared: no external entities (XXE), no entity expansion ("billion laughs");
+  parameter entities are never parsed; an external entity reference raises too;
+* the body size is checked before parsing and the nesting depth while parsing, so an
+  oversized or deeply nested body is rejected early with :class:`XMLLimitError`.
+
+The result is a dict of the root's children: an element with only text becomes a ``str``
+(exactly its text, CDATA sections and character references joined), an element with child
+elements becomes a nested dict, and a name that repeats becomes a list. Attributes and
+text between child elements are ignored (WeChat uses neither).
+
+Writing (:func:`cdata`): text goes into ``<![CDATA[...]]>`` as WeChat's examples do, written so
+that any XML parser gives back exactly the original string: ``]]>`` is split across two
+sections, and carriage returns (which XML would turn into line feeds) are written as
+``&#13;`` between sections. Characters XML 1.0 cannot carry at all (control characters other
+than tab, LF and CR; U+FFFE, U+FFFF; lone surrogates) are **removed**: no parser would
+accept a reply containing them, and a reply that arrives without a stray control character
+beats one WeChat drops. :func:`strip_invalid_xml_chars` does that removal on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from xml.parsers import expat
+
+from wxcore.messages.errors import UnsafeXMLError, XMLError, XMLLimitError
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_DEPTH",
+    "parse_xml",
+    "cdata",
+    "strip_invalid_xml_chars",
+]
+
+#: Largest body accepted by default (WeChat's pushes are a few KiB at most).
+DEFAULT_MAX_BYTES = 256 * 1024
+#: Deepest element nesting accepted by default (the root counts as 1; WeChat uses 4).
+DEFAULT_MAX_DEPTH = 8
+
+
+def _reject_doctype(*_args: object) -> None:
+    raise UnsafeXMLError("XML with a DOCTYPE is refused (entity declarations are not allowed)")
+
+
+def _reject_entity(*_args: object) -> None:
+    raise UnsafeXMLError("XML entity declarations and external entities are refused")
+
+
+class _Builder:
+    """expat handlers that build the nested dict; one instance per parse."""
+
+    __slots__ = ("max_depth", "names", "containers", "texts", "result")
+
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+        self.names: list[str] = []
+        # containers[i] is the dict of child elements of the element at depth i (or None
+        # while it has none); texts[i] its character data chunks.
+        self.containers: list[dict[str, Any] | None] = []
+        self.texts: list[list[str]] = []
+        self.result: dict[str, Any] | None = None
+
+    def start(self, name: str, _attrs: object) -> None:
+        if len(self.names) >= self.max_depth:
+            raise XMLLimitError(f"XML nested deeper than {self.max_depth} levels")
+        self.names.append(name)
+        self.containers.append(None)
+        self.texts.append([])
+
+    def end(self, name: str) -> None:
+        self.names.pop()
+        children = self.containers.pop()
+        chunks = self.texts.pop()
+        if not self.names:  # the root element
+            self.result = children or {}
+            return
+        if children is not None:
+            value: Any = children
+        elif len(chunks) == 1:
+            value = chunks[0]
+        else:
+            value = "".join(chunks)
+        parent = self.containers[-1]
+        if parent is None:
+            self.containers[-1] = {name: value}
+        elif name not in parent:
+            parent[name] = value
+        else:
+            previous = parent[name]
+            if type(previous) is list:  # values are otherwise only str or dict
+                previous.append(value)
+            else:
+                parent[name] = [previous, value]
+
+    def data(self, text: str) -> None:
+        if self.texts:
+            self.texts[-1].append(text)
+
+
+def parse_xml(
+    body: bytes | str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> dict[str, Any]:
+    """Parse a push body into a dict of the root element's children (see the module doc).
+
+    Raises :class:`UnsafeXMLError` for DOCTYPE/entities, :class:`XMLLimitError` beyond
+    ``max_bytes``/``max_depth`` and :class:`XMLError` for anything not well-formed.
+    """
+    if len(body) > max_bytes:
+        raise XMLLimitError(f"body of {len(body)} bytes exceeds the {max_bytes}-byte limit")
+    builder = _Builder(max_depth)
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _reject_doctype
+    parser.EntityDeclHandler = _reject_entity
+    parser.ExternalEntityRefHandler = _reject_entity
+    parser.StartElementHandler = builder.start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    try:
+        parser.Parse(body, True)
+    except expat.ExpatError as exc:
+        raise XMLError(f"malformed XML: {expat.ErrorString(exc.code)} at line {exc.lineno}, "
+                       f"column {exc.offset}") from None
+    except (ValueError, UnicodeError) as exc:  # e.g. an unknown declared encoding
+        raise XMLError(f"unreadable XML: {type(exc).__name__}") from None
+    if builder.result is None:  # pragma: no cover - expat reports an unclosed root itself
+        raise XMLError("XML has no root element")
+    return builder.result
+
+
+# Everything XML 1.0 allows: tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF.
+_INVALID_XML_CHARS = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Fast path: text with none of these (invalid chars, CR, "]") is written as it is.
+_SPECIAL = re.compile(r"[^\t\n\x20-\x5c\x5e-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def strip_invalid_xml_chars(text: str) -> str:
+    """Remove the characters XML 1.0 cannot represent (see the module doc)."""
+    return _INVALID_XML_CHARS.sub("", text)
+
+
+def cdata(text: str) -> str:
+    """``text`` as CDATA that every XML parser reads back exactly (invalid chars removed)."""
+    if _SPECIAL.search(text) is None:
+        return f"<![CDATA[{text}]]>"
+    text = _INVALID_XML_CHARS.sub("", text)
+    text = text.replace("]]>", "]]]]><![CDATA[>").replace("\r", "]]>&#13;<![CDATA[")
+    return f"<![CDATA[{text}]]>"

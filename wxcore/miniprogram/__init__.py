@@ -1,0 +1,1 @@
+"""Mini Program (小程序) server-side APIs: one module per API group, builders and results."""
