@@ -72,7 +72,8 @@ def test_adapters_is_installed_as_a_subpackage() -> None:
 
 
 def test_every_module_imports() -> None:
-    names = [m.name for m in pkgutil.walk_packages(wxcore.__path__, "wxcore.")
+    names = [m.name for pkg in (wxcore, wxcore.adapters)
+             for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")
              if not m.name.endswith("__main__")]
     assert "wxcore.adapters.client" in names
     for name in names:

@@ -29,6 +29,7 @@ import msgspec
 
 from wxcore.errors import APIError, DecodeError, HTTPStatusError, UsageError, api_error
 from wxcore.http import ACCESS_TOKEN, API_HOST, Auth, Request, Response
+from wxcore.multipart import File, encode_multipart
 from wxcore.redact import SECRET_FIELDS, mask
 
 __all__ = ["WxResult", "Media", "Endpoint", "Call", "json_body", "require"]
@@ -137,13 +138,16 @@ class Endpoint(Generic[T]):
         json: Any = None,
         body: bytes = b"",
         headers: Iterable[tuple[str, str]] = (),
+        files: Mapping[str, File] | None = None,
+        form: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
     ) -> Call[T]:
         """The unbound request for this endpoint, paired with this endpoint as its parser.
 
         ``None`` values in ``query`` and in a ``json`` mapping are left out, so optional
         arguments can be passed straight through. ``idempotent`` overrides the endpoint's
-        default for this one request (a forced token refresh, say).
+        default for this one request (a forced token refresh, say). ``files`` (and ``form``
+        fields) make a multipart/form-data upload.
         """
         pairs: tuple[tuple[str, str], ...] = ()
         if query:
@@ -152,6 +156,9 @@ class Endpoint(Generic[T]):
         if json is not None:
             body = json_body(json)
             hdrs += (("Content-Type", "application/json"),)
+        elif files:
+            body, content_type = encode_multipart(dict(form or {}), dict(files))
+            hdrs += (("Content-Type", content_type),)
         request = Request(
             method=self.method,
             path=self.path,
