@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite on a fresh machine (also what CI runs, via .ci/run).
+#  1. Debian's redis-server (the Redis tests start a real one on a loopback port);
+#  2. a virtualenv in .venv with wxcore installed editable plus its test extras;
+#  3. pytest; "no tests collected" (exit 5) counts as a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v redis-server >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: failing" >&2
+    exit 1
+fi
+exit "$status"
