@@ -1,0 +1,227 @@
+"""The client and token providers against the in-process sandbox, on a fake clock."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from wxcore.errors import CredentialError, QuotaError, SystemBusyError, TokenError, TokenInvalidError
+from wxcore.tokens import Token
+
+from wxcore.adapters.miniprogram import MiniProgram
+from wxcore.adapters.sandbox import Fault, SandboxTransport, WeChatSandbox, login_code, phone_code
+from wxcore.adapters.tokens import CachedTokenProvider, ForceRefreshBudget, StaticTokenProvider
+from tests.conftest import FakeClock
+
+STABLE = "/cgi-bin/stable_token"
+PHONE = "/wxa/business/getuserphonenumber"
+TICKET = "/cgi-bin/ticket/getticket"
+
+
+def test_one_token_fetch_is_reused_across_calls(mp: MiniProgram, sandbox: WeChatSandbox) -> None:
+    for _ in range(5):
+        assert mp.get_phone_number(phone_code(sandbox, "13912345678")).phone_info.purePhoneNumber \
+            == "13912345678"
+    assert sandbox.calls[STABLE] == 1 and sandbox.calls[PHONE] == 5
+
+
+def test_code2session_uses_the_secret_and_no_access_token(
+    mp: MiniProgram, sandbox: WeChatSandbox
+) -> None:
+    session = mp.code2session(login_code(sandbox, "alice"))
+    assert session.openid == sandbox.openid_for(sandbox.default_app.appid, "alice")
+    assert sandbox.calls[STABLE] == 0
+    with pytest.raises(Exception) as info:
+        mp.code2session("never-issued")
+    assert getattr(info.value, "errcode", None) == 40029
+
+
+def test_token_is_refetched_after_expiry(mp: MiniProgram, sandbox: WeChatSandbox,
+                                         clock: FakeClock) -> None:
+    first = mp.get_access_token()
+    clock.advance(7200 - 200)  # inside the refresh margin: sandbox rotates the stable token
+    second = mp.get_access_token()
+    assert first != second and sandbox.calls[STABLE] == 2
+
+
+def test_revoked_token_is_renewed_once_and_the_call_succeeds(
+    mp: MiniProgram, sandbox: WeChatSandbox
+) -> None:
+    mp.get_access_token()
+    sandbox.revoke_tokens(sandbox.default_app.appid)
+    result = mp.get_phone_number(phone_code(sandbox))
+    assert result.phone_info.countryCode == "86"
+    assert sandbox.calls[STABLE] == 2 and sandbox.calls[PHONE] == 2
+
+
+def test_rejected_current_stable_token_spends_one_force_refresh(
+    mp: MiniProgram, sandbox: WeChatSandbox
+) -> None:
+    token = mp.get_access_token()
+    sandbox.inject(Fault("errcode", errcode=40001, errmsg="invalid credential", path=PHONE))
+    mp.get_phone_number(phone_code(sandbox))
+    assert mp.get_access_token() != token
+    assert len(sandbox.forced[sandbox.default_app.appid]) == 1
+    assert sandbox.calls[STABLE] == 3  # first fetch, re-fetch (same token), forced refresh
+
+
+def test_persistent_token_rejection_gives_one_refresh_one_resend_then_a_typed_error(
+    mp: MiniProgram, sandbox: WeChatSandbox
+) -> None:
+    mp.get_access_token()
+    sandbox.inject(Fault("errcode", errcode=40001, errmsg="invalid credential", times=10,
+                         path=PHONE))
+    with pytest.raises(TokenInvalidError):
+        mp.get_phone_number(phone_code(sandbox))
+    assert sandbox.calls[PHONE] == 2
+
+
+def test_busy_idempotent_calls_are_resent_within_bounds(
+    mp: MiniProgram, sandbox: WeChatSandbox, clock: FakeClock
+) -> None:
+    sandbox.inject(Fault("errcode", times=2, path=TICKET))
+    assert mp.get_jsapi_ticket()
+    assert sandbox.calls[TICKET] == 3 and clock.sleeps == [0.5, 1.0]
+    mp.ticket_provider("jsapi").invalidate(Token(value=mp.get_jsapi_ticket()))
+    sandbox.inject(Fault("errcode", times=5, path=TICKET))
+    with pytest.raises(SystemBusyError):
+        mp.get_jsapi_ticket()
+    assert sandbox.calls[TICKET] == 3 + 3
+
+
+def test_gateway_errors_on_token_fetch_are_retried(mp: MiniProgram, sandbox: WeChatSandbox) -> None:
+    sandbox.inject(Fault("status", status=503, times=2, path=STABLE))
+    assert mp.get_access_token()
+    assert sandbox.calls[STABLE] == 3
+
+
+def test_bad_credentials_fail_fast_without_a_retry_storm(sandbox: WeChatSandbox,
+                                                         clock: FakeClock) -> None:
+    mp = MiniProgram(sandbox.default_app.appid, "wrong-secret", clock=clock, sleep=clock.sleep,
+                     transport=SandboxTransport(sandbox))
+    for _ in range(3):
+        with pytest.raises(CredentialError) as info:
+            mp.get_phone_number("anything")
+        assert info.value.errcode == 40125
+        assert "wrong-secret" not in str(info.value)
+    assert sandbox.calls[STABLE] == 3 and sandbox.calls[PHONE] == 0
+    assert clock.sleeps == []
+
+
+def test_plain_token_api_cuts_the_previous_token_short(sandbox: WeChatSandbox,
+                                                       clock: FakeClock) -> None:
+    app = sandbox.default_app
+    a = MiniProgram(app.appid, app.secret, token_api="token", clock=clock,
+                    transport=SandboxTransport(sandbox))
+    b = MiniProgram(app.appid, app.secret, token_api="token", clock=clock,
+                    transport=SandboxTransport(sandbox))
+    a.get_phone_number(phone_code(sandbox))
+    b.get_phone_number(phone_code(sandbox))  # mints a new token: a's works 5 more minutes
+    clock.advance(301)
+    a.get_phone_number(phone_code(sandbox))  # a's token expired: renewed transparently
+    assert sandbox.calls["/cgi-bin/token"] == 3
+
+
+def test_quota_is_enforced_and_not_retried(sandbox: WeChatSandbox, clock: FakeClock) -> None:
+    sandbox.quotas["/cgi-bin/token"] = 1
+    app = sandbox.default_app
+    mp = MiniProgram(app.appid, app.secret, token_api="token", clock=clock, sleep=clock.sleep,
+                     transport=SandboxTransport(sandbox))
+    mp.get_access_token()
+    mp.token_provider.invalidate(Token(value=mp.get_access_token()))
+    with pytest.raises(QuotaError):
+        mp.get_access_token()
+    assert sandbox.calls["/cgi-bin/token"] == 2 and clock.sleeps == []
+
+
+def test_static_token_provider_uses_the_set_token(sandbox: WeChatSandbox, clock: FakeClock) -> None:
+    mp = MiniProgram(sandbox.default_app.appid, transport=SandboxTransport(sandbox), clock=clock)
+    with pytest.raises(TokenError, match="set_access_token"):
+        mp.get_phone_number("x")
+    issued = sandbox.issue_token(sandbox.default_app.appid, "stable")
+    mp.set_access_token(issued.value, expires_in=7200)
+    assert mp.get_phone_number(phone_code(sandbox)).errcode == 0
+    assert sandbox.calls[STABLE] == 0
+    clock.advance(7201)
+    with pytest.raises(TokenError, match="expired"):
+        mp.get_access_token()
+
+
+class SlowFetch:
+    """A fetch that takes a while, so that concurrent callers really overlap."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, rejected: Token | None) -> Token:
+        with self.lock:
+            self.count += 1
+            n = self.count
+        time.sleep(0.05)
+        return Token(value=f"token-{n}", expires_at=time.time() + 7200)
+
+
+def _in_threads(n: int, fn) -> list[object]:  # type: ignore[no-untyped-def]
+    results: list[object] = [None] * n
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = fn()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_64_threads_finding_the_token_stale_make_exactly_one_fetch() -> None:
+    fetch = SlowFetch()
+    provider = CachedTokenProvider(fetch, key="k")
+    provider.set(Token(value="old", expires_at=time.time() - 1))
+    results = _in_threads(64, lambda: provider.get().value)
+    assert fetch.count == 1 and set(results) == {"token-1"}
+
+
+def test_refresh_ahead_keeps_serving_the_valid_token_while_one_thread_refreshes() -> None:
+    fetch = SlowFetch()
+    provider = CachedTokenProvider(fetch, key="k", margin=300)
+    provider.set(Token(value="old", expires_at=time.time() + 100))  # due, still valid
+    results = _in_threads(16, lambda: provider.get().value)
+    assert fetch.count == 1
+    assert "old" in results and "token-1" in results
+    assert provider.get().value == "token-1"
+
+
+def test_invalidate_never_drops_a_token_someone_already_renewed() -> None:
+    provider = CachedTokenProvider(SlowFetch(), key="k")
+    provider.set(Token(value="new", expires_at=time.time() + 7200))
+    provider.invalidate(Token(value="old"))
+    assert provider.get().value == "new"
+    static = StaticTokenProvider(Token(value="new"))
+    static.invalidate(Token(value="old"))
+    assert static.get().value == "new"
+
+
+def test_force_refresh_budget_allows_20_a_day_30_seconds_apart(clock: FakeClock) -> None:
+    budget = ForceRefreshBudget(clock=clock)
+    assert budget.take() and not budget.take()
+    taken = 1
+    for _ in range(40):
+        clock.advance(31)
+        taken += budget.take()
+    assert taken == 20
+    clock.advance(86400)
+    assert budget.take()
+
+
+def test_client_secrets_stay_out_of_reprs(mp: MiniProgram, sandbox: WeChatSandbox) -> None:
+    token = mp.get_access_token()
+    text = " ".join(repr(x) for x in (mp, mp.token_provider, mp.token_provider.get(),
+                                      mp.credential_provider("app_secret")))
+    assert token not in text and sandbox.default_app.secret not in text
