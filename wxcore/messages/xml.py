@@ -133,7 +133,7 @@ def parse_xml(
     except expat.ExpatError as exc:
         raise XMLError(f"malformed XML: {expat.ErrorString(exc.code)} at line {exc.lineno}, "
                        f"column {exc.offset}") from None
-    except (ValueError, UnicodeError) as exc:  # e.g. an unknown declared encoding
+    except (ValueError, LookupError) as exc:  # e.g. an unknown declared encoding
         raise XMLError(f"unreadable XML: {type(exc).__name__}") from None
     if builder.result is None:  # pragma: no cover - expat reports an unclosed root itself
         raise XMLError("XML has no root element")
