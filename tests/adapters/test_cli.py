@@ -1,0 +1,44 @@
+"""The command line: the demo and the sandbox server, run as a user would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import urllib3
+
+from wxcore.adapters.cli import main
+from wxcore.adapters.miniprogram import MiniProgram
+from wxcore.adapters.sandbox import WeChatSandbox
+from wxcore.adapters.transport import Urllib3Transport
+
+
+def test_demo_runs_the_main_job_against_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--quiet-logs"]) == 0
+    out = capsys.readouterr().out
+    assert "token fetches so far: 1 (stable_token)" in out
+    assert "jsapi_ticket obtained after 3 attempts" in out
+    assert "read with a renewed token" in out
+    assert "session_key=<hidden>" in out
+
+
+def test_no_subcommand_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "demo" in capsys.readouterr().out
+
+
+def test_sandbox_command_serves_wechat_over_http() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "wxcore.adapters.cli", "sandbox", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        base_url = proc.stdout.readline().split()[-1]
+        assert base_url.startswith("http://127.0.0.1:")
+        code = urllib3.request("POST", f"{base_url}/sandbox/login_code", json={"user": "bob"}).json()["code"]
+        mp = MiniProgram(WeChatSandbox.DEFAULT_APPID, WeChatSandbox.DEFAULT_SECRET,
+                         transport=Urllib3Transport.for_base_url(base_url))
+        assert mp.code2session(code).openid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
