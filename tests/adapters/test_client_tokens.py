@@ -225,3 +225,16 @@ def test_client_secrets_stay_out_of_reprs(mp: MiniProgram, sandbox: WeChatSandbo
     text = " ".join(repr(x) for x in (mp, mp.token_provider, mp.token_provider.get(),
                                       mp.credential_provider("app_secret")))
     assert token not in text and sandbox.default_app.secret not in text
+
+
+def test_debug_logs_show_redacted_urls_only(
+    mp: MiniProgram, sandbox: WeChatSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("DEBUG", logger="wxcore"):
+        mp.get_phone_number(phone_code(sandbox))
+        mp.code2session(login_code(sandbox))
+    token = mp.get_access_token()
+    assert "getuserphonenumber?access_token=***" in caplog.text
+    assert "secret=***" in caplog.text
+    assert token not in caplog.text and sandbox.default_app.secret not in caplog.text
+    assert all(r.name.startswith("wxcore") for r in caplog.records)
