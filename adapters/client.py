@@ -27,6 +27,7 @@ from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryingTransport, Retry
 from wxcore.adapters.tokens import (
     AccessTokenFetcher,
     CachedTokenProvider,
+    ForceRefreshBudget,
     SecretProvider,
     StaticTokenProvider,
     TicketFetcher,
@@ -84,7 +85,10 @@ class Client:
         if token_provider is None:
             if secret:
                 token_provider = CachedTokenProvider(
-                    AccessTokenFetcher(self.call, appid, api=token_api, clock=clock),
+                    AccessTokenFetcher(self.call, appid, api=token_api, clock=clock,
+                                       budget=ForceRefreshBudget(
+                                           clock=clock, store=token_store,
+                                           key=f"wxcore:{appid}:force_refresh")),
                     key=f"wxcore:{appid}:access_token:{token_api}",
                     store=token_store,
                     clock=clock,

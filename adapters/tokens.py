@@ -68,7 +68,9 @@ class TokenStore(Protocol):
 
     ``lock(key, blocking)`` is the single-flight lock around a refresh; it yields True when
     this caller holds it (with ``blocking=False`` it may yield False at once). A store shared
-    between processes must make it a cross-process lock with an expiry.
+    between processes must make it a cross-process lock with an expiry. A blocking lock may
+    also yield False when it stopped waiting because another holder stored a new token under
+    ``key`` (or it waited too long); the provider then re-reads the store instead of fetching.
     """
 
     def load(self, key: str) -> Token | None: ...
@@ -153,9 +155,13 @@ class CachedTokenProvider:
                     return self._refresh()
             return token
         with self.store.lock(self.key) as acquired:
-            if not acquired:
-                raise TokenError(f"could not take the refresh lock for {self.key}")
-            return self._refresh()
+            if acquired:
+                return self._refresh()
+        # Another caller (maybe another process) held the lock and stored a new token.
+        token = self.store.load(self.key)
+        if token is not None and token.remaining(self._clock()) > 0:
+            return token
+        raise TokenError(f"could not take the refresh lock for {self.key}")
 
     def _refresh(self) -> Token:
         """Under the lock: re-check the store (someone may have refreshed), else fetch."""
@@ -231,15 +237,21 @@ class SecretProvider:
 class ForceRefreshBudget:
     """WeChat's limit on ``stable_token`` with ``force_refresh``: 20 a day, 30 s apart.
 
-    Kept in process memory; days are counted in UTC+8, WeChat's day.
+    Kept in process memory; days are counted in UTC+8, WeChat's day. When ``store`` has a
+    ``take_budget(key, per_day, spacing, now)`` method (the Redis store does), the count is
+    kept there under ``key`` instead, so all processes sharing the store share one budget.
     """
 
     def __init__(
-        self, per_day: int = 20, spacing: float = 30.0, clock: Callable[[], float] = time.time
+        self, per_day: int = 20, spacing: float = 30.0, clock: Callable[[], float] = time.time,
+        *, store: object | None = None, key: str = "",
     ) -> None:
         self.per_day = per_day
         self.spacing = spacing
         self._clock = clock
+        self._shared: Callable[[str, int, float, float], bool] | None = getattr(
+            store, "take_budget", None)
+        self.key = key
         self._day = -1
         self._used = 0
         self._last = float("-inf")
@@ -247,6 +259,8 @@ class ForceRefreshBudget:
 
     def take(self) -> bool:
         """Use one forced refresh if the budget allows it now."""
+        if self._shared is not None:
+            return self._shared(self.key, self.per_day, self.spacing, self._clock())
         with self._lock:
             now = self._clock()
             day = int((now + 8 * 3600) // 86400)

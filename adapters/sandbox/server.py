@@ -94,6 +94,7 @@ def _control(sandbox: WeChatSandbox, method: str, path: str, body: bytes) -> Res
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # many clients connect at once in concurrency tests
     allow_reuse_address = True
     sandbox: WeChatSandbox
 
