@@ -7,7 +7,6 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-import pytest
 import redis
 
 if TYPE_CHECKING:

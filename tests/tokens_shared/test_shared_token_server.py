@@ -1,0 +1,242 @@
+"""The central token service over loopback HTTP, the remote provider, and the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import urllib3
+
+from wxcore.errors import TokenError, UsageError
+from wxcore.tokens import Token
+
+from wxcore.adapters.cli import build_parser
+from wxcore.adapters.cli import token_server as cli
+from wxcore.adapters.client import Client
+from wxcore.adapters.sandbox import Fault, SandboxServer, SandboxTransport, WeChatSandbox
+from wxcore.adapters.token_server import RemoteTokenProvider, TokenServer, TokenService
+
+SECRET = "s3cret-shared-by-the-fleet"
+STABLE = "/cgi-bin/stable_token"
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[TokenServer, WeChatSandbox]]:
+    """A token server for the sandbox's app (sandbox in-process, service over loopback)."""
+    sandbox = WeChatSandbox()
+    app = sandbox.default_app
+    client = Client(app.appid, app.secret, transport=SandboxTransport(sandbox))
+    with TokenServer(TokenService.for_clients([client]), SECRET) as server:
+        yield server, sandbox
+
+
+def _get(url: str, secret: str | None, method: str = "GET",
+         body: bytes | None = None) -> urllib3.BaseHTTPResponse:
+    headers = {"Authorization": f"Bearer {secret}"} if secret is not None else {}
+    return urllib3.request(method, url, headers=headers, body=body, retries=False, timeout=5)
+
+
+def test_no_token_is_served_without_the_shared_secret(
+        served: tuple[TokenServer, WeChatSandbox]) -> None:
+    server, sandbox = served
+    url = f"{server.base_url}/token/{sandbox.default_app.appid}/access_token"
+    for secret in (None, "", "wrong-secret-of-some-length", SECRET + "x", SECRET[:-1]):
+        response = _get(url, secret)
+        assert response.status == 401
+        assert b"access_token" not in response.data
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert _get(url + "/invalidate", None, "POST", b'{"value": "x"}').status == 401
+    assert sandbox.calls[STABLE] == 0  # nothing was even fetched
+    response = _get(url, SECRET)
+    assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
+    answer = response.json()
+    assert answer["access_token"].startswith("81_") and 7000 < answer["expires_in"] <= 7200
+    assert _get(f"{server.base_url}/healthz", None).json() == {"ok": True, "apps": 1}
+
+
+def test_unknown_apps_kinds_and_paths_are_404(served: tuple[TokenServer, WeChatSandbox]) -> None:
+    server, sandbox = served
+    assert _get(f"{server.base_url}/token/wx0000000000000000/access_token", SECRET).status == 404
+    assert _get(f"{server.base_url}/token/{sandbox.default_app.appid}/nope", SECRET).status == 404
+    assert _get(f"{server.base_url}/elsewhere", SECRET).status == 404
+
+
+def test_the_secret_is_refused_if_too_short() -> None:
+    with pytest.raises(UsageError, match="shared secret"):
+        TokenServer(TokenService({}), "short")
+
+
+def test_remote_providers_share_one_token_and_tickets(
+        served: tuple[TokenServer, WeChatSandbox]) -> None:
+    server, sandbox = served
+    appid = sandbox.default_app.appid
+    remotes = [RemoteTokenProvider(server.base_url, appid, secret=SECRET) for _ in range(3)]
+    values = {r.get().value for r in remotes}
+    assert len(values) == 1 and sandbox.calls[STABLE] == 1
+    assert remotes[0].get() is remotes[0].get()  # cached locally: one request per refresh
+    ticket = RemoteTokenProvider(server.base_url, appid, "jsapi_ticket", secret=SECRET).get()
+    assert ticket.value and ticket.value not in values
+    # A client with no app secret calls WeChat with the served token.
+    client = Client(appid, token_provider=remotes[1], transport=SandboxTransport(sandbox))
+    assert client.get_access_token() in values
+
+
+def test_a_rejected_token_is_renewed_once_by_the_service(
+        served: tuple[TokenServer, WeChatSandbox]) -> None:
+    server, sandbox = served
+    appid = sandbox.default_app.appid
+    remotes = [RemoteTokenProvider(server.base_url, appid, secret=SECRET) for _ in range(4)]
+    old = remotes[0].get()
+    for r in remotes[1:]:
+        assert r.get().value == old.value
+    sandbox.revoke_tokens(appid)
+    sandbox.calls.clear()
+    for r in remotes:  # every environment saw WeChat reject it
+        r.invalidate(old)
+    renewed = {r.get().value for r in remotes}
+    assert len(renewed) == 1 and old.value not in renewed
+    assert sandbox.calls[STABLE] == 1
+
+
+def test_a_remote_provider_behind_a_stale_cache_fetches_once_across_threads(
+        served: tuple[TokenServer, WeChatSandbox]) -> None:
+    server, sandbox = served
+    remote = RemoteTokenProvider(server.base_url, sandbox.default_app.appid, secret=SECRET)
+    seen: list[str] = []
+    threads = [threading.Thread(target=lambda: seen.append(remote.get().value))
+               for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 1 and len(seen) == 16 and sandbox.calls[STABLE] == 1
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_unreachable_service_raises_a_clear_token_error() -> None:
+    remote = RemoteTokenProvider(f"http://127.0.0.1:{_closed_port()}", "wx1", secret=SECRET)
+    with pytest.raises(TokenError, match="is unreachable .*wxcore token-server") as caught:
+        remote.get()
+    assert SECRET not in str(caught.value)
+    remote.invalidate(Token(value="x"))  # best effort: logs, does not raise
+
+
+def test_a_silent_service_times_out() -> None:
+    with socket.socket() as listener:  # accepts connections, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        remote = RemoteTokenProvider(f"http://127.0.0.1:{listener.getsockname()[1]}", "wx1",
+                                     secret=SECRET, timeout=urllib3.Timeout(connect=1, read=0.2))
+        with pytest.raises(TokenError, match="did not answer within 0.2s"):
+            remote.get()
+
+
+def test_wrong_secret_and_upstream_failures_are_explained(
+        served: tuple[TokenServer, WeChatSandbox]) -> None:
+    server, sandbox = served
+    appid = sandbox.default_app.appid
+    wrong = RemoteTokenProvider(server.base_url, appid, secret="not-the-right-secret!")
+    with pytest.raises(TokenError, match="refused the shared secret"):
+        wrong.get()
+    sandbox.inject(Fault("errcode", path=STABLE, errcode=40164, errmsg="invalid ip 10.0.0.9",
+                         times=10))
+    with pytest.raises(TokenError, match="HTTP 502 .*40164"):
+        RemoteTokenProvider(server.base_url, appid, secret=SECRET).get()
+
+
+# -- the command line -------------------------------------------------------------------
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["token-server", *argv])
+
+
+def test_cli_reads_secrets_from_the_environment_and_config_never_argv(
+        tmp_path: pathlib.Path) -> None:
+    config = tmp_path / "apps.json"
+    config.write_text(json.dumps({"apps": {"wxaaa": "secret-a",
+                                           "wxbbb": {"secret_env": "B_SECRET",
+                                                     "token_api": "token"}}}))
+    env = {"WXCORE_APP_SECRET_wxccc": "secret-c", "B_SECRET": "secret-b"}
+    apps = cli.load_apps(_args("--config", str(config), "--app", "wxccc"), env)
+    assert [(a.appid, a.secret, a.token_api) for a in apps] == [
+        ("wxaaa", "secret-a", "stable"), ("wxbbb", "secret-b", "token"),
+        ("wxccc", "secret-c", "stable")]
+    with pytest.raises(cli.ConfigError, match="WXCORE_APP_SECRET_wxddd"):
+        cli.load_apps(_args("--app", "wxddd"), {})
+    help_text = build_parser()._subparsers._group_actions[0].choices[  # type: ignore[union-attr]
+        "token-server"].format_help()
+    assert "secret-a" not in help_text and "--secret " not in help_text
+
+
+def test_cli_refuses_to_serve_without_a_shared_secret(capsys: pytest.CaptureFixture[str]) -> None:
+    env_before = os.environ.pop(cli.SECRET_ENV, None)
+    os.environ[cli.APP_SECRET_ENV + "wxaaa"] = "secret-a"
+    try:
+        assert cli.run(_args("--app", "wxaaa", "--port", "0")) == 2
+    finally:
+        del os.environ[cli.APP_SECRET_ENV + "wxaaa"]
+        if env_before is not None:
+            os.environ[cli.SECRET_ENV] = env_before
+    assert "WXCORE_TOKEN_SERVER_SECRET" in capsys.readouterr().err
+
+
+def test_cli_sandbox_demo_serves_tokens_through_redis(redis_url: str) -> None:
+    env = {cli.SECRET_ENV: SECRET}
+    server, closers = cli.build(_args("--sandbox", "--port", "0", "--redis", redis_url), env)
+    server.start()
+    try:
+        appid = server.service.apps()[0]
+        token = RemoteTokenProvider(server.base_url, appid, secret=SECRET).get()
+        assert token.value.startswith("81_")
+    finally:
+        server.stop()
+        for closer in closers:
+            (getattr(closer, "stop", None) or closer.close)()
+
+
+def test_the_token_server_command_runs_as_a_process(sandbox_server: SandboxServer,
+                                                    tmp_path: pathlib.Path) -> None:
+    """End to end: `wxcore token-server` in its own process, apps from the environment."""
+    app = sandbox_server.sandbox.default_app
+    port = _closed_port()
+    config = {"apps": {app.appid: {"secret_env": "THE_APP_SECRET"}}}
+    env = {**os.environ, cli.SECRET_ENV: SECRET, "THE_APP_SECRET": app.secret}
+    cfg = tmp_path / "apps.json"
+    cfg.write_text(json.dumps(config))
+    proc = subprocess.Popen([sys.executable, "-m", "wxcore.adapters.cli", "token-server",
+                             "--config", str(cfg), "--port", str(port),
+                             "--api-base", sandbox_server.base_url], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if _get(f"http://127.0.0.1:{port}/healthz", None).status == 200:
+                    break
+            except urllib3.exceptions.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "token-server did not start"
+            time.sleep(0.05)
+        remote = RemoteTokenProvider(f"http://127.0.0.1:{port}", app.appid, secret=SECRET)
+        assert remote.get().value.startswith("81_")
+        assert sandbox_server.sandbox.calls[STABLE] == 1
+        assert SECRET not in " ".join(proc.args)  # type: ignore[arg-type]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
