@@ -1,19 +1,45 @@
-"""Login and user identity (登录与用户信息): code2session and phone numbers."""
+"""Login and user identity (登录与用户信息): sessions, phone numbers, unionids, plugin ids.
+
+The decryption of ``encryptedData`` and the ``rawData`` signature check of the older
+``getUserInfo`` / ``getPhoneNumber`` flows are pure functions in
+:mod:`wxcore.miniprogram.datacrypt`.
+"""
 
 from __future__ import annotations
+
+import hashlib
 
 import msgspec
 
 from wxcore.endpoint import Call, Endpoint, WxResult, require
+from wxcore.errors import UsageError
 from wxcore.http import APP_SECRET_IN_QUERY
+from wxcore.miniprogram._checks import exactly_one
+from wxcore.miniprogram.errors import (
+    EncryptedDataNotFoundError,
+    InvalidCodeError,
+    InvalidOpenidError,
+    InvalidOrderError,
+    LoginBlockedError,
+    NoOpenPlatformError,
+    TooFrequentError,
+    errors_of,
+)
 
 __all__ = [
     "Code2SessionResult",
     "PhoneWatermark",
     "PhoneInfo",
     "PhoneNumberResult",
+    "CheckEncryptedDataResult",
+    "PaidUnionidResult",
+    "PluginOpenPidResult",
     "code2session",
     "get_phone_number",
+    "hash_encrypted_data",
+    "check_encrypted_data",
+    "get_paid_unionid",
+    "get_plugin_open_pid",
 ]
 
 
@@ -50,6 +76,25 @@ class PhoneNumberResult(WxResult, kw_only=True):
     phone_info: PhoneInfo
 
 
+class CheckEncryptedDataResult(WxResult, kw_only=True):
+    """``wxa/business/checkencryptedmsg``. ``vaild`` is WeChat's own spelling (sic)."""
+
+    vaild: bool = False
+    create_time: int = 0
+
+
+class PaidUnionidResult(WxResult, kw_only=True):
+    """``wxa/getpaidunionid``: the payer's unionid."""
+
+    unionid: str = ""
+
+
+class PluginOpenPidResult(WxResult, kw_only=True):
+    """``wxa/getpluginopenpid``: the user's id inside a plugin."""
+
+    openpid: str = ""
+
+
 CODE2SESSION = Endpoint(
     "miniprogram.code2session",
     "GET",
@@ -57,12 +102,37 @@ CODE2SESSION = Endpoint(
     Code2SessionResult,
     auth=APP_SECRET_IN_QUERY,
     idempotent=False,  # a login code works once: a resend after a lost answer gets 40163
+    errors=errors_of(InvalidCodeError, LoginBlockedError),
 )
 GET_PHONE_NUMBER = Endpoint(
     "miniprogram.get_phone_number",
     "POST",
     "/wxa/business/getuserphonenumber",
     PhoneNumberResult,
+    errors=errors_of(InvalidCodeError),
+)
+CHECK_ENCRYPTED_DATA = Endpoint(
+    "miniprogram.check_encrypted_data",
+    "POST",
+    "/wxa/business/checkencryptedmsg",
+    CheckEncryptedDataResult,
+    idempotent=True,  # a lookup: asking twice changes nothing
+    errors=errors_of(EncryptedDataNotFoundError),
+)
+GET_PAID_UNIONID = Endpoint(
+    "miniprogram.get_paid_unionid",
+    "GET",
+    "/wxa/getpaidunionid",
+    PaidUnionidResult,
+    errors=errors_of(InvalidOpenidError, NoOpenPlatformError, InvalidOrderError,
+                     only=(40003, 89002, 89300)),
+)
+GET_PLUGIN_OPEN_PID = Endpoint(
+    "miniprogram.get_plugin_open_pid",
+    "POST",
+    "/wxa/getpluginopenpid",
+    PluginOpenPidResult,
+    errors=errors_of(InvalidCodeError, TooFrequentError, only=(40029, 40163, 1003)),
 )
 
 
@@ -78,3 +148,60 @@ def get_phone_number(code: str, openid: str | None = None) -> Call[PhoneNumberRe
     """Exchange the code from ``<button open-type="getPhoneNumber">`` for the phone number."""
     require(code=code)
     return GET_PHONE_NUMBER.call(json={"code": code, "openid": openid})
+
+
+def hash_encrypted_data(encrypted_data: str) -> str:
+    """The lowercase hex SHA-256 of the base64 ``encryptedData`` text, as checkencryptedmsg wants."""
+    return hashlib.sha256(encrypted_data.encode()).hexdigest()
+
+
+def check_encrypted_data(
+    encrypted_msg_hash: str | None = None, *, encrypted_data: str | None = None
+) -> Call[CheckEncryptedDataResult]:
+    """Ask whether WeChat issued a phone-number ``encryptedData`` in the last three days.
+
+    Pass the hash WeChat expects, or the ``encryptedData`` text itself (hashed here).
+    """
+    given = exactly_one(encrypted_msg_hash=encrypted_msg_hash, encrypted_data=encrypted_data)
+    if given == "encrypted_data":
+        encrypted_msg_hash = hash_encrypted_data(str(encrypted_data))
+    assert encrypted_msg_hash is not None
+    if len(encrypted_msg_hash) != 64 or any(c not in "0123456789abcdef" for c in encrypted_msg_hash):
+        raise UsageError("encrypted_msg_hash must be 64 lowercase hex digits (a SHA-256)")
+    return CHECK_ENCRYPTED_DATA.call(json={"encrypted_msg_hash": encrypted_msg_hash})
+
+
+def get_paid_unionid(
+    openid: str,
+    transaction_id: str | None = None,
+    *,
+    mch_id: str | None = None,
+    out_trade_no: str | None = None,
+) -> Call[PaidUnionidResult]:
+    """The unionid of a user who paid in the last five minutes, without their consent.
+
+    Identify the payment by ``transaction_id`` (WeChat Pay's order id), or by ``mch_id`` plus
+    ``out_trade_no`` (the merchant's own order number) -- exactly one of the two.
+    """
+    require(openid=openid)
+    pair = (mch_id or None, out_trade_no or None)
+    if transaction_id and any(pair):
+        raise UsageError("pass transaction_id, or mch_id with out_trade_no, not both")
+    if not transaction_id:
+        if not any(pair):
+            raise UsageError("pass transaction_id, or mch_id with out_trade_no (got neither)")
+        if not all(pair):
+            missing = "out_trade_no" if mch_id else "mch_id"
+            raise UsageError(f"mch_id and out_trade_no go together: {missing} is missing")
+    return GET_PAID_UNIONID.call(query={
+        "openid": openid,
+        "transaction_id": transaction_id or None,
+        "mch_id": mch_id or None,
+        "out_trade_no": out_trade_no or None,
+    })
+
+
+def get_plugin_open_pid(code: str) -> Call[PluginOpenPidResult]:
+    """Exchange the code from ``wx.pluginLogin`` for the user's openpid in the plugin."""
+    require(code=code)
+    return GET_PLUGIN_OPEN_PID.call(json={"code": code})

@@ -1,0 +1,93 @@
+"""WXBizDataCrypt (encryptedData) and the rawData signature, checked against an independent
+encryption built here from cryptography's own PKCS7 padder."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import pytest
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from wxcore.miniprogram import datacrypt
+from wxcore.miniprogram.datacrypt import EncryptedDataError, WatermarkError
+
+APPID = "wx1234567890abcdef"
+SESSION_KEY = base64.b64encode(bytes(range(16))).decode()
+IV = base64.b64encode(bytes(range(16, 32))).decode()
+
+
+def encrypt(payload: dict[str, object], session_key: str = SESSION_KEY, iv: str = IV) -> str:
+    padder = padding.PKCS7(128).padder()
+    plain = padder.update(json.dumps(payload, ensure_ascii=False).encode()) + padder.finalize()
+    cipher = Cipher(algorithms.AES(base64.b64decode(session_key)), modes.CBC(base64.b64decode(iv)))
+    encryptor = cipher.encryptor()
+    return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+
+
+USER = {"openId": "oGZUI0egBJY1zhBYw2KhdUfwVJJE", "nickName": "小明", "gender": 1,
+        "language": "zh_CN", "city": "Guangzhou", "province": "Guangdong", "country": "CN",
+        "avatarUrl": "https://example.com/a.png", "unionId": "ocMvos6NjeKLIBqg5Mr9QjxrP1FA",
+        "watermark": {"timestamp": 1477314187, "appid": APPID}}
+
+
+def test_decrypt_round_trip_with_an_independent_encryption() -> None:
+    data = datacrypt.decrypt_data(APPID, SESSION_KEY, encrypt(USER), IV)
+    assert data == USER
+    info = datacrypt.decrypt_user_info(APPID, SESSION_KEY, encrypt(USER), IV)
+    assert info.nickName == "小明" and info.unionId == USER["unionId"]
+
+
+def test_a_block_aligned_plaintext_gets_a_full_padding_block() -> None:
+    # Pad the JSON to exactly 64 bytes: PKCS#7 then adds a whole 16-byte block.
+    payload: dict[str, object] = {"watermark": {"appid": APPID}, "p": ""}
+    size = len(json.dumps(payload).encode())
+    payload["p"] = "x" * (64 - size)
+    assert len(json.dumps(payload).encode()) % 16 == 0
+    assert datacrypt.decrypt_data(APPID, SESSION_KEY, encrypt(payload), IV) == payload
+
+
+def test_phone_number_of_the_older_flow() -> None:
+    phone = {"phoneNumber": "+85261234567", "purePhoneNumber": "61234567", "countryCode": "852",
+             "watermark": {"timestamp": 1700000000, "appid": APPID}}
+    info = datacrypt.decrypt_phone_number(APPID, SESSION_KEY, encrypt(phone), IV)
+    assert (info.phoneNumber, info.countryCode) == ("+85261234567", "852")
+
+
+def test_another_apps_watermark_is_refused() -> None:
+    other = dict(USER, watermark={"timestamp": 1, "appid": "wx0000000000000000"})
+    with pytest.raises(WatermarkError, match="wx0000000000000000"):
+        datacrypt.decrypt_data(APPID, SESSION_KEY, encrypt(other), IV)
+    with pytest.raises(WatermarkError, match="no watermark"):
+        datacrypt.decrypt_data(APPID, SESSION_KEY, encrypt({"a": 1}), IV)
+
+
+def test_a_wrong_session_key_fails_without_showing_it() -> None:
+    wrong = base64.b64encode(b"\x99" * 16).decode()
+    with pytest.raises(EncryptedDataError) as caught:
+        datacrypt.decrypt_data(APPID, wrong, encrypt(USER), IV)
+    assert wrong not in str(caught.value) and SESSION_KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize("session_key,data,iv,message", [
+    ("not base64!", "AAAA", IV, "session_key is not valid base64"),
+    (base64.b64encode(b"short").decode(), "AAAA", IV, "session_key must decode to 16 bytes"),
+    (SESSION_KEY, "AAAA", base64.b64encode(b"x").decode(), "iv must decode to 16 bytes"),
+    (SESSION_KEY, base64.b64encode(b"x" * 15).decode(), IV, "multiple of 16"),
+])
+def test_malformed_inputs_are_clear_errors(session_key: str, data: str, iv: str,
+                                           message: str) -> None:
+    with pytest.raises(EncryptedDataError, match=message):
+        datacrypt.decrypt_data(APPID, session_key, data, iv)
+
+
+def test_raw_data_signature() -> None:
+    raw = '{"nickName":"Band","gender":1}'
+    signature = hashlib.sha1((raw + SESSION_KEY).encode()).hexdigest()
+    assert datacrypt.raw_data_signature(raw, SESSION_KEY) == signature
+    assert datacrypt.check_raw_data(raw, signature, SESSION_KEY)
+    assert datacrypt.check_raw_data(raw, signature.upper(), SESSION_KEY)
+    assert not datacrypt.check_raw_data(raw + " ", signature, SESSION_KEY)
+    assert not datacrypt.check_raw_data(raw, signature, base64.b64encode(b"k" * 16).decode())

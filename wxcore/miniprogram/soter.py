@@ -1,0 +1,26 @@
+"""SOTER biometric authentication (生物认证): verify a fingerprint/face signature."""
+
+from __future__ import annotations
+
+from wxcore.endpoint import Call, Endpoint, WxResult, require
+
+__all__ = ["SoterVerifyResult", "verify_signature"]
+
+
+class SoterVerifyResult(WxResult, kw_only=True):
+    """``cgi-bin/soter/verify_signature``: ``is_ok`` is whether the signature is genuine."""
+
+    is_ok: bool = False
+
+
+VERIFY_SIGNATURE = Endpoint("miniprogram.verify_signature", "POST",
+                            "/cgi-bin/soter/verify_signature", SoterVerifyResult,
+                            idempotent=True)
+
+
+def verify_signature(openid: str, json_string: str,
+                     json_signature: str) -> Call[SoterVerifyResult]:
+    """Check ``resultJSON`` / ``resultJSONSignature`` from ``wx.startSoterAuthentication``."""
+    require(openid=openid, json_string=json_string, json_signature=json_signature)
+    return VERIFY_SIGNATURE.call(json={"openid": openid, "json_string": json_string,
+                                       "json_signature": json_signature})

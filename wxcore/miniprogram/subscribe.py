@@ -1,0 +1,103 @@
+"""Subscribe messages (订阅消息): send a message the user agreed to receive.
+
+``data`` maps template keywords (``thing1``, ``time2``, ...) to values; plain values are
+wrapped as ``{"value": ...}``. Each keyword type has a rule WeChat enforces with 47003; the
+documented ones are checked here first (the type is the keyword without its number):
+
+==================  ==========================================================
+thing               at most 20 characters
+number              at most 32 characters, digits with an optional decimal part
+letter              at most 32 characters, letters only
+symbol              at most 5 characters
+character_string    at most 32 characters (digits, letters, symbols)
+phone_number        at most 17 characters
+car_number          at most 8 characters
+name                at most 10 characters (20 when letters only)
+phrase              at most 5 characters
+==================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from wxcore.endpoint import Call, Endpoint, WxResult, require
+from wxcore.errors import UsageError
+from wxcore.miniprogram._checks import max_length, one_of
+from wxcore.miniprogram.errors import (
+    InvalidOpenidError,
+    InvalidPageError,
+    InvalidTemplateError,
+    TemplateDataError,
+    UserRefusedError,
+    errors_of,
+)
+
+__all__ = ["MINIPROGRAM_STATES", "LANGS", "template_data", "send_subscribe_message"]
+
+MINIPROGRAM_STATES = ("developer", "trial", "formal")
+LANGS = ("zh_CN", "en_US", "zh_HK", "zh_TW")
+
+SEND_SUBSCRIBE_MESSAGE = Endpoint(
+    "miniprogram.send_subscribe_message",
+    "POST",
+    "/cgi-bin/message/subscribe/send",
+    WxResult,
+    errors=errors_of(InvalidOpenidError, InvalidTemplateError, UserRefusedError,
+                     TemplateDataError, InvalidPageError, only=(40003, 40037, 43101, 47003, 41030)),
+)
+
+_KEYWORD = re.compile(r"^([a-z_]+?)(\d+)$")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_LETTERS = re.compile(r"^[A-Za-z]+$")
+_LIMITS = {"thing": 20, "number": 32, "letter": 32, "symbol": 5, "character_string": 32,
+           "phone_number": 17, "car_number": 8, "phrase": 5}
+
+
+def _check_value(keyword: str, value: str) -> None:
+    match = _KEYWORD.match(keyword)
+    if match is None:
+        return  # an unfamiliar keyword: let WeChat judge it
+    kind = match.group(1)
+    limit = _LIMITS.get(kind)
+    if kind == "name":
+        limit = 20 if _LETTERS.match(value) else 10
+    if limit is not None:
+        max_length(f"data[{keyword!r}]", value, limit)
+    if kind == "number" and not _NUMBER.match(value):
+        raise UsageError(f"data[{keyword!r}] must be a number (digits, optional decimals)")
+    if kind == "letter" and not _LETTERS.match(value):
+        raise UsageError(f"data[{keyword!r}] must be letters only")
+
+
+def template_data(data: Mapping[str, object]) -> dict[str, dict[str, str]]:
+    """``data`` in WeChat's shape, ``{"thing1": {"value": "..."}}``, with the rules checked."""
+    if not data:
+        raise UsageError("data must name at least one template keyword")
+    shaped: dict[str, dict[str, str]] = {}
+    for keyword, item in data.items():
+        value = item.get("value") if isinstance(item, Mapping) else item
+        if value is None:
+            raise UsageError(f"data[{keyword!r}] has no value")
+        text = str(value)
+        _check_value(keyword, text)
+        shaped[keyword] = {"value": text}
+    return shaped
+
+
+def send_subscribe_message(touser: str, template_id: str, data: Mapping[str, object], *,
+                           page: str | None = None, miniprogram_state: str | None = None,
+                           lang: str | None = None) -> Call[WxResult]:
+    """Send subscribe message ``template_id`` to ``touser`` (an openid).
+
+    ``page`` is the page the card opens (may carry a query; none: not clickable);
+    ``miniprogram_state``: developer / trial / formal; ``lang``: zh_CN, en_US, zh_HK, zh_TW.
+    """
+    require(touser=touser, template_id=template_id)
+    one_of("miniprogram_state", miniprogram_state, MINIPROGRAM_STATES)
+    one_of("lang", lang, LANGS)
+    return SEND_SUBSCRIBE_MESSAGE.call(json={
+        "touser": touser, "template_id": template_id, "page": page or None,
+        "data": template_data(data), "miniprogram_state": miniprogram_state, "lang": lang,
+    })
