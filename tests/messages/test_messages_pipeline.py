@@ -259,3 +259,21 @@ def test_size_limit(router: Router) -> None:
 def test_repr_hides_secrets(router: Router) -> None:
     assert REF_TOKEN not in repr(safe_pipeline(router)) and REF_AES_KEY not in repr(safe_pipeline(router))
     assert parse_body(TEXT_PUSH)  # sanity: fixture is valid
+
+
+def test_envelope_fast_path_and_general_parser_agree(router: Router) -> None:
+    p = safe_pipeline(router)
+    query, body = encrypted_request(TEXT_PUSH)
+    canonical = p.handle(query, body, now=NOW, random_bytes=fixed_random)
+    encrypt = parse_xml(body)["Encrypt"]
+    variants = [
+        b'<?xml version="1.0" encoding="utf-8"?>\n' + body,  # declaration: general parser
+        f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt><ToUserName>{OA_ID}</ToUserName></xml>".encode(),
+        f"<xml>\n  <ToUserName><![CDATA[{OA_ID}]]></ToUserName>\n  <Encrypt>{encrypt}</Encrypt>\n</xml>\n".encode(),
+    ]
+    for variant in variants:
+        assert p.handle(query, variant, now=NOW, random_bytes=fixed_random).body == canonical.body
+    from wxcore.messages.pipeline import _envelope_fields
+    with pytest.raises(XMLError):  # looks like the envelope but the tags do not match
+        _envelope_fields(b"<xml><AppId><![CDATA[wx1]]></ToUserName><Encrypt><![CDATA[QUJD]]></Encrypt></xml>",
+                         1000, 8)

@@ -32,7 +32,6 @@ from wxcore.messages.errors import (
     PaddingError,
 )
 from wxcore.messages.signature import check_msg_signature, sha1_signature
-from wxcore.messages.xml import cdata
 
 __all__ = ["BLOCK_SIZE", "RANDOM_SIZE", "decode_aes_key", "MessageCrypto"]
 
@@ -104,8 +103,8 @@ class MessageCrypto:
         if isinstance(message, str):
             message = message.encode()
         plain = random_bytes + len(message).to_bytes(4, "big") + message + self._appid_bytes
-        encryptor = self._cipher.encryptor()
-        return base64.b64encode(encryptor.update(pkcs7_pad(plain)) + encryptor.finalize()).decode()
+        # the padded plaintext is whole blocks, so update() returns all of it (no finalize)
+        return base64.b64encode(self._cipher.encryptor().update(pkcs7_pad(plain))).decode()
 
     def decrypt(self, encrypt: str | bytes) -> bytes:
         """Decrypt an ``Encrypt`` value and check its appid; return the message bytes."""
@@ -154,9 +153,10 @@ class MessageCrypto:
     ) -> str:
         """Encrypt a plaintext XML reply into WeChat's signed reply envelope (XML text)."""
         encrypt, signature = self._encrypt_signed(reply, timestamp, nonce, random_bytes)
+        # base64, hex and the checked alphanumeric nonce need no CDATA escaping
         return (
-            f"<xml><Encrypt>{cdata(encrypt)}</Encrypt><MsgSignature>{cdata(signature)}"
-            f"</MsgSignature><TimeStamp>{timestamp}</TimeStamp><Nonce>{cdata(nonce)}</Nonce></xml>"
+            f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt><MsgSignature><![CDATA[{signature}]]>"
+            f"</MsgSignature><TimeStamp>{timestamp}</TimeStamp><Nonce><![CDATA[{nonce}]]></Nonce></xml>"
         )
 
     def encrypt_reply_json(

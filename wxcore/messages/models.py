@@ -35,7 +35,7 @@ __all__ = [
     "MediaCheckDetail", "MediaCheckResult", "MediaCheckEvent", "UserEnterTempSessionEvent",
     "ComponentPush", "ComponentVerifyTicketPush", "AuthorizedPush", "UpdateAuthorizedPush",
     "UnauthorizedPush", "GenericMessage", "Push", "parse_message", "parse_body",
-    "parse_push", "decode_body", "dedup_key",
+    "parse_push", "decode_body", "is_json", "dedup_key",
 ]
 
 
@@ -423,13 +423,19 @@ def parse_message(fields: dict[str, Any]) -> Push:
     return message
 
 
+def is_json(body: bytes) -> bool:
+    """True when ``body`` is a JSON object (Mini Program pushes in JSON format)."""
+    first = body[:1]
+    return first == b"{" or (first in b" \t\r\n" and body.lstrip()[:1] == b"{")
+
+
 def decode_body(
     body: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
 ) -> dict[str, Any]:
     """Parse a push body, XML or (Mini Program) JSON, into a field dict, safely."""
     if isinstance(body, str):
         body = body.encode()
-    if body[:1] == b"{" or body.lstrip()[:1] == b"{":
+    if is_json(body):
         if len(body) > max_bytes:
             raise XMLError(f"body of {len(body)} bytes exceeds the {max_bytes}-byte limit")
         try:

@@ -25,6 +25,7 @@ clock or draws randomness itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -38,7 +39,15 @@ from wxcore.messages.errors import (
     XMLError,
     XMLLimitError,
 )
-from wxcore.messages.models import ComponentPush, GenericMessage, Push, decode_body, dedup_key, parse_message
+from wxcore.messages.models import (
+    ComponentPush,
+    GenericMessage,
+    Push,
+    decode_body,
+    dedup_key,
+    is_json,
+    parse_message,
+)
 from wxcore.messages.replies import SUCCESS, coerce_reply, render_reply, render_reply_json
 from wxcore.messages.router import Router
 from wxcore.messages.signature import DEFAULT_TIMESTAMP_WINDOW, verify_request, verify_url
@@ -53,6 +62,24 @@ CONTENT_TYPES = {
 }
 _SUCCESS_BODY = SUCCESS.encode()
 _NONCE_SIZE = 8
+
+# Fast path for the canonical safe-mode envelope, ``<xml><ToUserName|AppId>CDATA</...>
+# <Encrypt>CDATA</Encrypt></xml>``: anything this matches is well-formed XML with exactly
+# these two values, so it can skip the general parser. Everything else takes that parser.
+_ENVELOPE = re.compile(
+    rb"<xml>[ \t\r\n]*<(ToUserName|AppId)><!\[CDATA\[([^\]<&]*)\]\]></\1>[ \t\r\n]*"
+    rb"<Encrypt><!\[CDATA\[([A-Za-z0-9+/=]*)\]\]></Encrypt>[ \t\r\n]*</xml>[ \t\r\n]*"
+)
+
+
+def _envelope_fields(body: bytes, max_bytes: int, max_depth: int) -> dict[str, Any]:
+    match = _ENVELOPE.fullmatch(body) if body[:5] == b"<xml>" else None
+    if match is not None:
+        try:
+            return {match[1].decode(): match[2].decode(), "Encrypt": match[3].decode()}
+        except UnicodeDecodeError:
+            pass  # let the general parser report it
+    return decode_body(body, max_bytes=max_bytes, max_depth=max_depth)
 
 
 class SeenStore(Protocol):
@@ -141,7 +168,7 @@ class PushPipeline:
             return PushResult(body=answer.encode(), content_type=CONTENT_TYPES["text"])
         if len(body) > self.max_bytes:
             raise XMLLimitError(f"body of {len(body)} bytes exceeds the {self.max_bytes}-byte limit")
-        fields = decode_body(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
+        fields = _envelope_fields(body, self.max_bytes, self.max_depth)
         window = self.timestamp_window
         encrypt = fields.get("Encrypt")
         encrypted = query.get("encrypt_type") == "aes" or (
@@ -159,19 +186,19 @@ class PushPipeline:
                 verify_request(self.token, query, now=now, window=window, nonce_seen=nonce_seen)
                 encrypted = False
                 inner = {k: v for k, v in fields.items() if k != "Encrypt"}
-                is_json = body.lstrip()[:1] == b"{"
+                json_body = is_json(body)
             else:
                 verify_request(self.token, query, encrypt=encrypt, now=now, window=window,
                                nonce_seen=nonce_seen)
                 plaintext = crypto.decrypt(encrypt)
                 inner = decode_body(plaintext, max_bytes=self.max_bytes, max_depth=self.max_depth)
-                is_json = plaintext.lstrip()[:1] == b"{"
+                json_body = is_json(plaintext)
         else:
             if self.require_encryption:
                 raise EncryptionRequiredError("plaintext push refused: safe mode is required")
             verify_request(self.token, query, now=now, window=window, nonce_seen=nonce_seen)
             inner = fields
-            is_json = body.lstrip()[:1] == b"{"
+            json_body = is_json(body)
 
         message = parse_message(inner)
         key = None
@@ -189,16 +216,16 @@ class PushPipeline:
         if reply is None or _is_component(message):
             return PushResult(body=_SUCCESS_BODY, content_type=CONTENT_TYPES["text"],
                               message=message, encrypted=encrypted)
-        render = render_reply_json if is_json else render_reply
+        render = render_reply_json if json_body else render_reply
         created = int(now)
         text = render(reply, to_user=message.FromUserName, from_user=message.ToUserName,
                       create_time=created)
         if encrypted and self.crypto is not None:
             entropy = random_bytes(RANDOM_SIZE + _NONCE_SIZE)
-            envelope = self.crypto.encrypt_reply_json if is_json else self.crypto.encrypt_reply
+            envelope = self.crypto.encrypt_reply_json if json_body else self.crypto.encrypt_reply
             text = envelope(text, timestamp=str(created), nonce=entropy[RANDOM_SIZE:].hex(),
                             random_bytes=entropy[:RANDOM_SIZE])
-        return PushResult(body=text.encode(), content_type=CONTENT_TYPES["json" if is_json else "xml"],
+        return PushResult(body=text.encode(), content_type=CONTENT_TYPES["json" if json_body else "xml"],
                           message=message, encrypted=encrypted)
 
 

@@ -55,54 +55,52 @@ def _reject_entity(*_args: object) -> None:
 
 
 class _Builder:
-    """expat handlers that build the nested dict; one instance per parse."""
+    """expat handlers that build the nested dict; one instance per parse.
 
-    __slots__ = ("max_depth", "names", "containers", "texts", "result")
+    ``stack`` holds, for each open element, its parent's child dict (``None`` while the
+    parent has no child yet); ``children``/``text`` belong to the innermost open element.
+    Text between child elements is dropped: only a leaf's text is kept.
+    """
+
+    __slots__ = ("max_depth", "stack", "children", "text", "result")
 
     def __init__(self, max_depth: int) -> None:
         self.max_depth = max_depth
-        self.names: list[str] = []
-        # containers[i] is the dict of child elements of the element at depth i (or None
-        # while it has none); texts[i] its character data chunks.
-        self.containers: list[dict[str, Any] | None] = []
-        self.texts: list[list[str]] = []
+        self.stack: list[dict[str, Any] | None] = []
+        self.children: dict[str, Any] | None = None
+        self.text = ""
         self.result: dict[str, Any] | None = None
 
-    def start(self, name: str, _attrs: object) -> None:
-        if len(self.names) >= self.max_depth:
+    def start(self, _name: str, _attrs: object) -> None:
+        stack = self.stack
+        if len(stack) >= self.max_depth:
             raise XMLLimitError(f"XML nested deeper than {self.max_depth} levels")
-        self.names.append(name)
-        self.containers.append(None)
-        self.texts.append([])
+        stack.append(self.children)
+        self.children = None
+        self.text = ""
 
     def end(self, name: str) -> None:
-        self.names.pop()
-        children = self.containers.pop()
-        chunks = self.texts.pop()
-        if not self.names:  # the root element
+        children = self.children
+        parent = self.stack.pop()
+        if not self.stack:  # the root element closed
             self.result = children or {}
             return
-        if children is not None:
-            value: Any = children
-        elif len(chunks) == 1:
-            value = chunks[0]
-        else:
-            value = "".join(chunks)
-        parent = self.containers[-1]
+        value: Any = self.text if children is None else children
         if parent is None:
-            self.containers[-1] = {name: value}
-        elif name not in parent:
-            parent[name] = value
-        else:
+            parent = {name: value}
+        elif name in parent:
             previous = parent[name]
             if type(previous) is list:  # values are otherwise only str or dict
                 previous.append(value)
             else:
                 parent[name] = [previous, value]
+        else:
+            parent[name] = value
+        self.children = parent
+        self.text = ""
 
     def data(self, text: str) -> None:
-        if self.texts:
-            self.texts[-1].append(text)
+        self.text += text
 
 
 def parse_xml(
