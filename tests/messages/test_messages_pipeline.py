@@ -277,3 +277,15 @@ def test_envelope_fast_path_and_general_parser_agree(router: Router) -> None:
     with pytest.raises(XMLError):  # looks like the envelope but the tags do not match
         _envelope_fields(b"<xml><AppId><![CDATA[wx1]]></ToUserName><Encrypt><![CDATA[QUJD]]></Encrypt></xml>",
                          1000, 8)
+
+
+def test_a_reply_that_cannot_be_rendered_is_not_remembered_as_answered() -> None:
+    from wxcore.messages import NewsReply, ReplyError
+
+    r = Router()
+    r.message("text")(lambda m: NewsReply(Articles=[]))
+    store = SetStore()
+    with pytest.raises(ReplyError):
+        PushPipeline(r, token=REF_TOKEN).handle(plain_query(), TEXT_PUSH, now=NOW,
+                                                random_bytes=fixed_random, seen=store)
+    assert store.keys == set() and store.discarded == [f"m:{OA_ID}:24312345678901234"]

@@ -48,7 +48,7 @@ from wxcore.messages.models import (
     is_json,
     parse_message,
 )
-from wxcore.messages.replies import SUCCESS, coerce_reply, render_reply, render_reply_json
+from wxcore.messages.replies import SUCCESS, Reply, coerce_reply, render_reply, render_reply_json
 from wxcore.messages.router import Router
 from wxcore.messages.signature import DEFAULT_TIMESTAMP_WINDOW, verify_request, verify_url
 from wxcore.messages.xml import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
@@ -209,15 +209,21 @@ class PushPipeline:
                                   message=message, encrypted=encrypted, duplicate=True)
         try:
             reply = coerce_reply(self.router.dispatch(message))
+            if reply is None or _is_component(message):
+                return PushResult(body=_SUCCESS_BODY, content_type=CONTENT_TYPES["text"],
+                                  message=message, encrypted=encrypted)
+            text = self._render(reply, message, json_body, encrypted, int(now), random_bytes)
         except BaseException:
+            # the push was not answered: forget it so WeChat's retry is processed again
             if seen is not None and key is not None:
                 seen.discard(key)
             raise
-        if reply is None or _is_component(message):
-            return PushResult(body=_SUCCESS_BODY, content_type=CONTENT_TYPES["text"],
-                              message=message, encrypted=encrypted)
+        return PushResult(body=text.encode(), content_type=CONTENT_TYPES["json" if json_body else "xml"],
+                          message=message, encrypted=encrypted)
+
+    def _render(self, reply: Reply, message: Any, json_body: bool, encrypted: bool, created: int,
+                random_bytes: Callable[[int], bytes]) -> str:
         render = render_reply_json if json_body else render_reply
-        created = int(now)
         text = render(reply, to_user=message.FromUserName, from_user=message.ToUserName,
                       create_time=created)
         if encrypted and self.crypto is not None:
@@ -225,8 +231,7 @@ class PushPipeline:
             envelope = self.crypto.encrypt_reply_json if json_body else self.crypto.encrypt_reply
             text = envelope(text, timestamp=str(created), nonce=entropy[RANDOM_SIZE:].hex(),
                             random_bytes=entropy[:RANDOM_SIZE])
-        return PushResult(body=text.encode(), content_type=CONTENT_TYPES["json" if json_body else "xml"],
-                          message=message, encrypted=encrypted)
+        return text
 
 
 def _is_component(message: Push) -> bool:

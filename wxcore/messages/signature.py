@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from wxcore.messages.errors import NonceReusedError, SignatureError, TimestampError
 
@@ -92,7 +92,7 @@ def verify_url(
 
 def verify_request(
     token: str,
-    query: dict[str, str],
+    query: Mapping[str, str],
     *,
     encrypt: str | None = None,
     now: float | None = None,
