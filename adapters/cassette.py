@@ -305,7 +305,13 @@ class CallSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_de
     Either a client ``method`` (``client.method(**args)``) or a pure ``builder``
     (``client.call(builder(**args))``). ``client`` is the class to build (import path),
     ``client_args`` extra keyword arguments for it; ``tokens`` ``"static"`` uses a dummy
-    access token, ``"fetch"`` fetches it through the cassette like a real client.
+    access token, ``"fetch"`` fetches it through the cassette like a real client; ``now``
+    fixes the client's clock (seconds since the epoch) for date rules that depend on today.
+
+    Argument values are JSON, with two escapes for what JSON cannot say:
+    ``{"$base64": "..."}`` is bytes, and ``{"$new": "module:Callable", "args": [...] or
+    {...}}`` is the result of that call (a ``wxcore.multipart:File``, a
+    ``datetime:date.fromisoformat``...), its arguments decoded the same way.
     """
 
     client: str = "wxcore.adapters.client:Client"
@@ -314,6 +320,7 @@ class CallSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_de
     builder: str | UnsetType = UNSET
     args: dict[str, Any] = msgspec.field(default_factory=dict)
     tokens: Literal["static", "fetch"] = "static"
+    now: float | UnsetType = UNSET
 
     def __post_init__(self) -> None:
         _one_of('"call"', method=self.method, builder=self.builder)
@@ -948,11 +955,12 @@ def _side_by_side(sent: _View, recorded: _View | None, heading: str) -> str:
     right = _rows(recorded, secret) if recorded is not None else {}
     keys = list(left) + [k for k in right if k not in left]
     width = max(len(k) for k in keys) + 2
-    lines = [f"    {'':{width}}{'sent':50}{heading}"]
+    column = min(max(len(v) for v in [*left.values(), "sent"]) + 6, 54)
+    lines = [f"    {'':{width}}{'sent':{column}}{heading}"]
     for key in keys:
         a, b = left.get(key, "-"), right.get(key, "-")
         flag = " " if recorded is None or a == b else "*"
-        lines.append(f"  {flag} {key:{width}}{a:50}{b}")
+        lines.append(f"  {flag} {key:{width}}{a:{column}}{b}".rstrip())
     return "\n".join(lines)
 
 
@@ -1142,6 +1150,21 @@ def _import(path: str) -> Any:
     return target
 
 
+def _decode_arg(value: Any) -> Any:
+    """A ``call`` argument with its ``$base64`` and ``$new`` escapes turned into objects."""
+    if isinstance(value, list):
+        return [_decode_arg(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"$base64"}:
+        return base64.b64decode(value["$base64"])
+    if "$new" in value and set(value) <= {"$new", "args"}:
+        target = _import(value["$new"])
+        args = _decode_arg(value.get("args", []))
+        return target(**args) if isinstance(args, dict) else target(*args)
+    return {key: _decode_arg(item) for key, item in value.items()}
+
+
 def run_call(cassette: Cassette, client: Client | None = None) -> tuple[Client, Any]:
     """Run the cassette's ``call`` on a replaying client: (client, result or exception).
 
@@ -1154,13 +1177,18 @@ def run_call(cassette: Cassette, client: Client | None = None) -> tuple[Client, 
     if not isinstance(spec, CallSpec):
         raise CassetteError(f"cassette {cassette.name!r} has no \"call\"")
     if client is None:
+        client_args = _decode_arg(spec.client_args)
+        if isinstance(spec.now, (int, float)):
+            now = float(spec.now)
+            client_args.setdefault("clock", lambda: now)
         client = replay_client(_import(spec.client), cassette, tokens=spec.tokens,
-                               **spec.client_args)
+                               **client_args)
+    args = _decode_arg(spec.args)
     try:
         if isinstance(spec.builder, str):
-            return client, client.call(_import(spec.builder)(**spec.args))
+            return client, client.call(_import(spec.builder)(**args))
         assert isinstance(spec.method, str)
-        return client, getattr(client, spec.method)(**spec.args)
+        return client, getattr(client, spec.method)(**args)
     except WxError as exc:
         return client, exc
 

@@ -159,3 +159,28 @@ def test_a_mismatch_is_not_a_wechat_error_so_app_code_cannot_swallow_it() -> Non
 def test_an_empty_cassette_says_so() -> None:
     with pytest.raises(CassetteMismatchError, match="records no exchanges"):
         ReplayTransport(cassette()).send(fetch_ticket("jsapi").request)
+
+
+def test_call_arguments_can_carry_bytes_objects_and_a_fixed_clock() -> None:
+    from datetime import date
+
+    from wxcore.multipart import File
+
+    from wxcore.adapters.cassette import _decode_arg, check_cassette
+
+    assert _decode_arg({"img": {"$new": "wxcore.multipart:File", "args": {
+        "filename": "a.jpg", "content": {"$base64": "AAH/"}, "content_type": "image/jpeg"}},
+        "day": {"$new": "datetime:date.fromisoformat", "args": ["2024-02-29"]},
+        "plain": [{"$base64x": 1}]}) == {
+        "img": File("a.jpg", b"\x00\x01\xff", "image/jpeg"), "day": date(2024, 2, 29),
+        "plain": [{"$base64x": 1}]}
+    # MiniProgram.today() reads the client's clock: "now" pins it (UTC+8 day boundary).
+    doc = __import__("json").dumps({
+        "wxcore_cassette": 1, "name": "test/today", "interactions": [],
+        "call": {"client": "wxcore.adapters.miniprogram:MiniProgram", "method": "today",
+                 "now": 1700000000},
+        "expect": {"result": "datetime:date", "value": "2023-11-15"}})
+    assert check_cassette(loads_cassette(doc)) == date(2023, 11, 15)
+    wrong = doc.replace("2023-11-15", "2023-11-14")
+    with pytest.raises(AssertionError, match=r"\$: expected '2023-11-14', got '2023-11-15'"):
+        check_cassette(loads_cassette(wrong))
