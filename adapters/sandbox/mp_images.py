@@ -23,7 +23,7 @@ from typing import Any
 
 from wxcore.http import Response
 
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, json_response, route
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
 from wxcore.adapters.sandbox.miniprogram import state as mp_state
 
 #: Codes of kinds A and C an app may create in its lifetime.
@@ -191,7 +191,7 @@ def aicrop(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
 
 @route("POST", "/cv/img/qrcode")
 def qrcode(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
-    source, upload = _image(req)
+    _, upload = _image(req)
     data = read_png_text(upload) if upload else None
     if upload is not None and data is None:
         return _ok(code_results=[], img_size={"w": 1000, "h": 900})
@@ -203,7 +203,7 @@ def qrcode(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
 
 @route("POST", "/cv/img/superresolution")
 def superresolution(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
-    source, upload = _image(req)
+    _, upload = _image(req)
     content = upload if upload is not None else draw_png(req.query["img_url"], 120)
     return _ok(media_id=upload_media(sb, content, "image/png" if content[:4] == b"\x89PNG"
                                      else "image/jpeg", "superresolution.png"))
@@ -347,4 +347,4 @@ def createwxaqrcode(sb: WeChatSandbox, req: SandboxRequest) -> Response:
 
 
 __all__ = ["draw_png", "read_png_text", "upload_media", "image_state", "ImageState",
-           "multipart_files", "json_response"]
+           "multipart_files", "WXACODE_LIFETIME_CAP"]
