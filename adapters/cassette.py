@@ -114,7 +114,7 @@ PHONE_FIELDS: frozenset[str] = frozenset(
 _PLACEHOLDER = re.compile(r"<redacted:[A-Za-z0-9_.-]+(?::\d+)?>")
 #: Secret values shorter than this are replaced where they sit in a secret field, but not
 #: searched for inside other text (a 3-character "secret" would corrupt unrelated strings).
-_MIN_SCRUB_LENGTH = 6
+_MIN_SCRUB_LENGTH = 8
 _DEFAULT_HEADERS = {
     "json": "application/json; encoding=utf-8",
     "text": "text/plain; charset=utf-8",
@@ -520,7 +520,7 @@ class _Redactor:
             known = self.placeholders[value] = f"<redacted:{label}:{count}>"
         return known
 
-    def _label(self, key: str) -> str | None:
+    def label(self, key: str) -> str | None:
         if key in self.secret_fields:
             return key
         if key in self.phone_fields:
@@ -532,7 +532,7 @@ class _Redactor:
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():
-                label = self._label(key)
+                label = self.label(key)
                 if label is not None and isinstance(item, str):
                     out[key] = self.placeholder(label, item)
                 else:
@@ -680,7 +680,7 @@ class RecordingTransport:
         if credential:
             redactor.placeholder(request.auth.kind or request.auth.param, credential)
         for key, value in request.query:
-            label = redactor._label(key)
+            label = redactor.label(key)
             if label is not None:
                 redactor.placeholder(label, value)
         if request.body:
@@ -695,7 +695,7 @@ class RecordingTransport:
         for key, value in request.query:
             if auth.kind is not None and auth.place is Place.QUERY and key == auth.param:
                 continue  # the bound credential is dropped, not just masked
-            label = redactor._label(key)
+            label = redactor.label(key)
             query[key] = redactor.placeholder(label, value) if label else redactor.scrub(value)
         recorded = RecordedRequest(
             method=request.method,
@@ -776,13 +776,10 @@ class RecordingTransport:
 
 # -- matching and replay ------------------------------------------------------------------
 
-_MISSING = object()
-
-
 def _same(recorded: Any, sent: Any) -> bool:
     """Recorded value equals sent value, JSON types kept apart; a placeholder matches any."""
     if is_placeholder(recorded):
-        return sent is not _MISSING
+        return True
     if isinstance(recorded, dict):
         return (isinstance(sent, dict) and recorded.keys() == sent.keys()
                 and all(_same(v, sent[k]) for k, v in recorded.items()))
