@@ -9,7 +9,7 @@ and a builder is a small pure function that validates business arguments and ret
 :class:`Call` (the unbound request plus the endpoint that knows how to parse the answer)::
 
     def code2session(appid: str, js_code: str) -> Call[Code2SessionResult]:
-        require("js_code", js_code)
+        require(appid=appid, js_code=js_code)
         return CODE2SESSION.call(query={"appid": appid, "js_code": js_code,
                                         "grant_type": "authorization_code"})
 
