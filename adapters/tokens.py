@@ -154,13 +154,14 @@ class CachedTokenProvider:
                 if acquired:
                     return self._refresh()
             return token
-        with self.store.lock(self.key) as acquired:
-            if acquired:
-                return self._refresh()
-        # Another caller (maybe another process) held the lock and stored a new token.
-        token = self.store.load(self.key)
-        if token is not None and token.remaining(self._clock()) > 0:
-            return token
+        for _ in range(2):  # twice: the new token may be dropped again before we read it
+            with self.store.lock(self.key) as acquired:
+                if acquired:
+                    return self._refresh()
+            # Another caller (maybe another process) held the lock and stored a new token.
+            token = self.store.load(self.key)
+            if token is not None and token.remaining(self._clock()) > 0:
+                return token
         raise TokenError(f"could not take the refresh lock for {self.key}")
 
     def _refresh(self) -> Token:

@@ -103,20 +103,21 @@ class CacheTokenStore:
 
     @contextmanager
     def lock(self, key: str, blocking: bool = True) -> Iterator[bool]:
-        if self._add is None:
-            with self._local.lock(key, blocking) as acquired:
+        # Threads of this process queue locally first; one of them leases through the cache.
+        with self._local.lock(key, blocking) as local:
+            if not local or self._add is None:
+                yield local
+                return
+            lease = self.prefix + key + ":lock"
+            owner = secrets.token_hex(16)
+            acquired = self._acquire(key, lease, owner, blocking)
+            try:
                 yield acquired
-            return
-        lease = self.prefix + key + ":lock"
-        owner = secrets.token_hex(16)
-        acquired = self._acquire(key, lease, owner, blocking)
-        try:
-            yield acquired
-        finally:
-            if acquired and self.cache.get(lease) == owner:
-                delete = getattr(self.cache, "delete", None)
-                if callable(delete):
-                    delete(lease)
+            finally:
+                if acquired and self.cache.get(lease) == owner:
+                    delete = getattr(self.cache, "delete", None)
+                    if callable(delete):
+                        delete(lease)
 
     def _take(self, lease: str, owner: str) -> bool:
         assert self._add is not None

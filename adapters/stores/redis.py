@@ -9,9 +9,10 @@ them, however many find it stale at the same moment:
   lease already ran out never deletes the lease of the next holder. A holder that dies
   mid-refresh blocks the others for at most ``lock_ttl``.
 * Waiters do not fetch. A blocking ``lock`` polls (one round trip: "take the lease, or show me
-  the token") with a short, jittered back-off, and stops waiting as soon as a new token
-  appears under the key; the provider then reads it. Only when the lease expires without a
-  new token (the holder died or its fetch failed) does the next waiter take the lease.
+  the token") with a short, jittered back-off (2 ms growing to 20 ms), and stops waiting as
+  soon as a new token appears under the key; the provider then reads it. Only when the lease
+  expires without a new token (the holder died or its fetch failed) does the next waiter take
+  the lease. Threads of one process queue on a local lock first, so one per process polls.
 * ``delete_if(key, stale)`` is a Lua compare-and-delete on the token's value: a token that
   someone else already renewed is never thrown away.
 * ``take_budget`` keeps WeChat's force_refresh budget (20 a day, 30 s apart) in Redis, shared
@@ -96,6 +97,10 @@ class _UseFallback(Exception):
     """Redis is down and the store was told to carry on locally."""
 
 
+# What a lease attempt came to.
+_HELD, _RENEWED, _BUSY, _LOCAL = object(), object(), object(), object()
+
+
 def _display_url(url: str) -> str:
     """``url`` without a password, for messages."""
     parts = urlsplit(url)
@@ -152,6 +157,8 @@ class RedisTokenStore:
         self.retry_after = retry_after
         self._clock = clock
         self._fallback = MemoryTokenStore() if on_unavailable == "local" else None
+        self._local = MemoryTokenStore()  # only its per-key thread locks are used
+        self._generation: dict[str, int] = {}  # refreshes this process saw through, per key
         self._down_until = 0.0
         self._delete_if = client.register_script(_DELETE_IF_VALUE)
         self._take_or_peek = client.register_script(_TAKE_OR_PEEK)
@@ -220,40 +227,64 @@ class RedisTokenStore:
 
     @contextmanager
     def lock(self, key: str, blocking: bool = True) -> Iterator[bool]:
-        """The refresh lease on ``key`` (see the module docstring for the waiting rules)."""
-        lease = self._key(key) + ":lock"
-        owner = secrets.token_hex(16)
-        try:
-            acquired = self._acquire(key, lease, owner, blocking)
-        except _UseFallback:
-            assert self._fallback is not None
-            with self._fallback.lock(key, blocking) as local:
-                yield local
-            return
-        try:
-            yield acquired
-        finally:
-            if acquired:
+        """The refresh lease on ``key`` (see the module docstring for the waiting rules).
+
+        Threads of one process first queue on a local lock, so one thread per process talks
+        to Redis. A thread that got the local lock after another thread of this process saw
+        a refresh through (made it, or watched the new token appear) yields False at once,
+        with no round trip: the provider reads the new token.
+        """
+        generation = self._generation.get(key, 0)
+        with self._local.lock(key, blocking) as local:
+            if not local:
+                yield False
+                return
+            if blocking and self._generation.get(key, 0) != generation:
+                yield False
+                return
+            lease = self._key(key) + ":lock"
+            owner = secrets.token_hex(16)
+            try:
+                outcome = self._acquire(key, lease, owner, blocking)
+            except _UseFallback:
+                outcome = _LOCAL
+            if outcome is _RENEWED:
+                self._generation[key] = generation + 1
+            if outcome is not _HELD and outcome is not _LOCAL:
+                yield False
+                return
+            try:
+                # _LOCAL: Redis is down and the in-process lock is all the single-flight left.
+                yield True
+            except BaseException:
+                if outcome is _HELD:
+                    self._let_go(lease, owner)
+                raise
+            self._generation[key] = generation + 1
+            if outcome is _HELD:
                 self._let_go(lease, owner)
 
-    def _acquire(self, key: str, lease: str, owner: str, blocking: bool) -> bool:
+    def _acquire(self, key: str, lease: str, owner: str, blocking: bool) -> object:
+        """_HELD (lease taken), _RENEWED (a new token appeared) or _BUSY (gave up)."""
         px = max(1, int(self.lock_ttl * 1000))
         token_key = self._key(key)
         seen = self._run("take the refresh lock", self._take_or_peek,
                          keys=[lease, token_key], args=[owner, px])
-        if seen == 1 or not blocking:
-            return seen == 1
-        backoff = Backoff(self.wait_timeout)
+        if seen == 1:
+            return _HELD
+        if not blocking:
+            return _BUSY
+        backoff = Backoff(self.wait_timeout, first=0.002, cap=0.02)
         while backoff.wait():
             now = self._run("take the refresh lock", self._take_or_peek,
                             keys=[lease, token_key], args=[owner, px])
             if now == 1:
-                return True
+                return _HELD
             if now and now != seen:
-                return False  # someone stored a new token: read it instead of fetching
+                return _RENEWED  # someone stored a new token: read it instead of fetching
         logger.warning("%s: gave up waiting %.1fs for another process's refresh",
                        key, self.wait_timeout)
-        return False
+        return _BUSY
 
     def _let_go(self, lease: str, owner: str) -> None:
         try:
