@@ -103,12 +103,25 @@ def load_apps(args: argparse.Namespace, env: dict[str, str]) -> list[AppConfig]:
 
 def build(args: argparse.Namespace, env: dict[str, str] | None = None) -> tuple[Any, list[Any]]:
     """The :class:`TokenServer` the arguments describe and what to close after it."""
+    closers: list[Any] = []
+    try:
+        return _build(args, dict(os.environ) if env is None else env, closers)
+    except BaseException:
+        close_all(closers)
+        raise
+
+
+def close_all(closers: list[Any]) -> None:
+    for closer in closers:
+        (getattr(closer, "stop", None) or closer.close)()
+
+
+def _build(args: argparse.Namespace, env: dict[str, str],
+           closers: list[Any]) -> tuple[Any, list[Any]]:
     from wxcore.adapters.client import Client
     from wxcore.adapters.token_server import MIN_SECRET_LENGTH, TokenServer, TokenService
     from wxcore.adapters.transport import Urllib3Transport
 
-    env = dict(os.environ) if env is None else env
-    closers: list[Any] = []
     apps = load_apps(args, env)
     shared = env.get(args.secret_env, "")
     transport_base: str | None = args.api_base
@@ -139,7 +152,13 @@ def build(args: argparse.Namespace, env: dict[str, str] | None = None) -> tuple[
     if redis_url:
         from wxcore.adapters.stores.redis import RedisTokenStore
 
+        from wxcore.errors import TokenError
+
         store = RedisTokenStore(redis_url)
+        try:
+            store.load("wxcore:token-server:startup-check")
+        except TokenError as exc:
+            raise ConfigError(str(exc)) from None
     clients = []
     for app in apps:
         transport = (Urllib3Transport.for_base_url(transport_base) if transport_base
@@ -168,6 +187,5 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         server.close()
-        for closer in closers:
-            (getattr(closer, "stop", None) or closer.close)()
+        close_all(closers)
     return 0

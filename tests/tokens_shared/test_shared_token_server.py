@@ -195,6 +195,12 @@ def test_cli_refuses_to_serve_without_a_shared_secret(capsys: pytest.CaptureFixt
     assert "WXCORE_TOKEN_SERVER_SECRET" in capsys.readouterr().err
 
 
+def test_cli_fails_at_start_when_its_redis_is_unreachable() -> None:
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    with pytest.raises(cli.ConfigError, match="cannot reach Redis"):
+        cli.build(_args("--sandbox", "--port", "0", "--redis", url), {cli.SECRET_ENV: SECRET})
+
+
 def test_cli_sandbox_demo_serves_tokens_through_redis(redis_url: str) -> None:
     env = {cli.SECRET_ENV: SECRET}
     server, closers = cli.build(_args("--sandbox", "--port", "0", "--redis", redis_url), env)
@@ -205,8 +211,7 @@ def test_cli_sandbox_demo_serves_tokens_through_redis(redis_url: str) -> None:
         assert token.value.startswith("81_")
     finally:
         server.stop()
-        for closer in closers:
-            (getattr(closer, "stop", None) or closer.close)()
+        cli.close_all(closers)
 
 
 def test_the_token_server_command_runs_as_a_process(sandbox_server: SandboxServer,
