@@ -31,7 +31,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -44,6 +44,7 @@ from wxcore.errors import TokenError, UsageError, WxError
 from wxcore.tokens import DEFAULT_REFRESH_MARGIN, Token
 
 from wxcore.adapters.client import Client
+from wxcore.adapters.httpserver import BackgroundServer, QuietThreadingServer
 from wxcore.adapters.tokens import TokenProvider
 
 __all__ = ["TokenService", "TokenServer", "RemoteTokenProvider", "KINDS", "MIN_SECRET_LENGTH"]
@@ -206,15 +207,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"ok": True})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
+class _Server(QuietThreadingServer):
     service: TokenService
     secret_digest: bytes
 
 
-class TokenServer:
+class TokenServer(BackgroundServer):
     """Serves ``service`` over HTTP on ``host:port`` (port 0: a free one) to holders of
     ``secret``.
 
@@ -227,45 +225,12 @@ class TokenServer:
             raise UsageError(f"the token server needs a shared secret of at least "
                              f"{MIN_SECRET_LENGTH} characters; no token is served without one")
         self.service = service
-        self._server = _Server((host, port), _Handler)
-        self._server.service = service
-        self._server.secret_digest = hashlib.sha256(secret.encode()).digest()
-        self._thread: threading.Thread | None = None
+        server = _Server((host, port), _Handler)
+        server.service = service
+        server.secret_digest = hashlib.sha256(secret.encode()).digest()
+        super().__init__(server)
 
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
-
-    def start(self) -> TokenServer:
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name="wxcore-token-server", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever(poll_interval=0.5)
-
-    def stop(self) -> None:
-        """Stop a server started with :meth:`start` and close its socket."""
-        self._server.shutdown()
-        self.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def close(self) -> None:
-        """Close the listening socket (after :meth:`serve_forever` returned)."""
-        self._server.server_close()
-
-    def __enter__(self) -> TokenServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    thread_name = "wxcore-token-server"
 
     def __repr__(self) -> str:
         return f"TokenServer({self.base_url}, apps={self.service.apps()})"

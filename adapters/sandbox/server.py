@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import msgspec
 
 from wxcore.http import Response
 
+from wxcore.adapters.httpserver import BackgroundServer, QuietThreadingServer
 from wxcore.adapters.sandbox import miniprogram
 from wxcore.adapters.sandbox.core import Fault, NetworkFault, WeChatSandbox, json_response
 
@@ -97,53 +97,22 @@ def _control(sandbox: WeChatSandbox, method: str, path: str, body: bytes) -> Res
     return Response(status=404, body=b"unknown control path")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # many clients connect at once in concurrency tests
-    allow_reuse_address = True
+class _Server(QuietThreadingServer):
     sandbox: WeChatSandbox
 
 
-class SandboxServer:
+class SandboxServer(BackgroundServer):
     """Serves ``sandbox`` on ``host:port`` (port 0: a free one) in a background thread.
 
     Use as a context manager; :attr:`base_url` is what to give
     ``Urllib3Transport.for_base_url``.
     """
 
+    thread_name = "wxcore-sandbox"
+
     def __init__(self, sandbox: WeChatSandbox | None = None, host: str = "127.0.0.1",
                  port: int = 0) -> None:
         self.sandbox = sandbox if sandbox is not None else WeChatSandbox()
-        self._server = _Server((host, port), _Handler)
-        self._server.sandbox = self.sandbox
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
-
-    def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name="wxcore-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        server = _Server((host, port), _Handler)
+        server.sandbox = self.sandbox
+        super().__init__(server)
