@@ -7,6 +7,8 @@ import importlib
 import pathlib
 import pkgutil
 
+import pytest
+
 import wxcore
 import wxcore.adapters
 
@@ -78,3 +80,16 @@ def test_every_module_imports() -> None:
     assert "wxcore.adapters.client" in names
     for name in names:
         importlib.import_module(name)
+
+
+def test_every_package_directory_is_listed_for_the_wheel() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {"wxcore." + ".".join(p.parent.relative_to(ROOT / "wxcore").parts)
+             for p in (ROOT / "wxcore").rglob("__init__.py")}
+    found |= {"wxcore.adapters." + ".".join(p.parent.relative_to(ROOT / "adapters").parts)
+              for p in (ROOT / "adapters").rglob("__init__.py")}
+    found = {name.rstrip(".") for name in found}
+    assert found == listed
