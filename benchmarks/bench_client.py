@@ -18,8 +18,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import socket
-import time
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 import msgspec
@@ -30,6 +28,8 @@ from wxcore.tokens import TicketResult, fetch_ticket
 
 from wxcore.adapters.client import Client
 from wxcore.adapters.transport import Urllib3Transport
+
+from timing import best_rate
 
 BODY = b'{"errcode":0,"errmsg":"ok","ticket":"HoagFKDcsGMVCIY2vOjf9nGrTm","expires_in":7200}'
 TOKEN = "81_" + "T" * 120
@@ -73,24 +73,6 @@ def _serve(port_queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
 
-def rate(fn: Callable[[], object], seconds: float = 1.0, repeats: int = 5) -> float:
-    """Best-of-``repeats`` calls per second of ``fn`` over windows of ``seconds``."""
-    results = []
-    for _ in range(repeats):
-        n = 0
-        start = time.perf_counter()
-        deadline = start + seconds
-        while True:
-            for _ in range(50):
-                fn()
-            n += 50
-            now = time.perf_counter()
-            if now >= deadline:
-                break
-        results.append(n / (now - start))
-    return max(results)
-
-
 def bench_loopback() -> tuple[float, float]:
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     server = multiprocessing.Process(target=_serve, args=(queue,), daemon=True)
@@ -113,8 +95,8 @@ def bench_loopback() -> tuple[float, float]:
         # Interleave to share the machine's noise fairly; keep the best of each.
         raw_rate = wx_rate = 0.0
         for _ in range(3):
-            raw_rate = max(raw_rate, rate(raw, repeats=2))
-            wx_rate = max(wx_rate, rate(wx, repeats=2))
+            raw_rate = max(raw_rate, best_rate(raw, 1.0, slices=2))
+            wx_rate = max(wx_rate, best_rate(wx, 1.0, slices=2))
         return raw_rate, wx_rate
     finally:
         server.terminate()
@@ -149,8 +131,8 @@ def bench_in_process() -> tuple[float, float]:
 
     floor_rate = wx_rate = 0.0
     for _ in range(3):
-        floor_rate = max(floor_rate, rate(floor, 0.5, 2))
-        wx_rate = max(wx_rate, rate(wx, 0.5, 2))
+        floor_rate = max(floor_rate, best_rate(floor, 0.5, slices=2))
+        wx_rate = max(wx_rate, best_rate(wx, 0.5, slices=2))
     return floor_rate, wx_rate
 
 

@@ -21,7 +21,6 @@ import base64
 import hashlib
 import hmac
 import itertools
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
@@ -42,6 +41,8 @@ PUSH = (
     "<MsgId>24312345678901234</MsgId></xml>"
 ).encode()
 _COUNTER = itertools.count()
+
+from timing import best_rate
 
 
 def cheap_random(n: int) -> bytes:
@@ -110,25 +111,6 @@ def make_router() -> Router:
     return router
 
 
-def rate(func: Callable[[], object], seconds: float) -> float:
-    """Calls per second: best of five timed slices of about ``seconds / 5`` each."""
-    for _ in range(200):
-        func()
-    best = 0.0
-    for _ in range(5):
-        n, start = 0, time.perf_counter()
-        deadline = start + seconds / 5
-        while True:
-            for _ in range(200):
-                func()
-            n += 200
-            now = time.perf_counter()
-            if now >= deadline:
-                break
-        best = max(best, n / (now - start))
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
@@ -162,7 +144,7 @@ def main() -> None:
     best: dict[str, float] = dict.fromkeys(cases, 0.0)
     for _ in range(args.rounds):  # alternate, so drift hits both sides alike
         for name, func in cases.items():
-            best[name] = max(best[name], rate(func, args.seconds))
+            best[name] = max(best[name], best_rate(func, args.seconds / 5, slices=5, warmup=200))
     for name, value in best.items():
         print(f"{name:48s} {value:12,.0f} msg/s")
     pipe_ratio = best["pipeline: wxcore PushPipeline.handle"] / best["pipeline: hand-written floor"]

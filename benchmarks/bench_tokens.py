@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import redis
@@ -38,6 +38,8 @@ from wxcore.adapters.stores.redis import RedisTokenStore
 from wxcore.adapters.token_server import RemoteTokenProvider, TokenServer, TokenService
 from wxcore.adapters.tokens import CachedTokenProvider, MemoryTokenStore, TokenStore
 from wxcore.adapters.transport import Urllib3Transport
+
+from timing import best_rate
 
 KEY = "wxcore:wx5b2e7d9c1a04f836:access_token:stable"
 SECRET = "bench-shared-secret-0123456789"
@@ -93,19 +95,6 @@ class DictCache:
         self.data.pop(key, None)
 
 
-def gets_per_second(get: Callable[[], object], seconds: float) -> float:
-    count = 0
-    start = time.perf_counter()
-    deadline = start + seconds
-    while True:
-        for _ in range(100):
-            get()
-        count += 100
-        now = time.perf_counter()
-        if now >= deadline:
-            return count / (now - start)
-
-
 def bench_gets(redis_url: str, seconds: float) -> None:
     fresh = Token(value="81_" + "x" * 150, expires_at=time.time() + 7200)
 
@@ -115,18 +104,18 @@ def bench_gets(redis_url: str, seconds: float) -> None:
         return p
 
     results: dict[str, float] = {}
-    results["memory"] = gets_per_second(provider(MemoryTokenStore()).get, seconds)
-    results["redis"] = gets_per_second(provider(RedisTokenStore(redis_url)).get, seconds)
-    results["get/set cache (dict)"] = gets_per_second(provider(CacheTokenStore(DictCache())).get,
+    results["memory"] = best_rate(provider(MemoryTokenStore()).get, seconds)
+    results["redis"] = best_rate(provider(RedisTokenStore(redis_url)).get, seconds)
+    results["get/set cache (dict)"] = best_rate(provider(CacheTokenStore(DictCache())).get,
                                                       seconds)
     sandbox = WeChatSandbox()
     app = sandbox.default_app
     client = Client(app.appid, app.secret, transport=SandboxTransport(sandbox))
     with TokenServer(TokenService.for_clients([client]), SECRET) as server:
         cached = RemoteTokenProvider(server.base_url, app.appid, secret=SECRET)
-        results["token server, local hit"] = gets_per_second(cached.get, seconds)
+        results["token server, local hit"] = best_rate(cached.get, seconds)
         always = RemoteTokenProvider(server.base_url, app.appid, secret=SECRET, margin=1e9)
-        results["token server, round trip"] = gets_per_second(always.get, seconds)
+        results["token server, round trip"] = best_rate(always.get, seconds)
     base = results["memory"]
     print(f"\nToken gets per second (one thread, fresh token, {seconds:.1f}s each)")
     print(f"{'source':<28}{'gets/s':>14}{'vs memory':>12}{'us/get':>10}")
