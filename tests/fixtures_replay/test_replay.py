@@ -166,7 +166,8 @@ def test_call_arguments_can_carry_bytes_objects_and_a_fixed_clock() -> None:
 
     from wxcore.multipart import File
 
-    from wxcore.adapters.cassette import _decode_arg, check_cassette
+    from wxcore.adapters.cassette import check_cassette
+    from wxcore.adapters.cassette.runner import _decode_arg
 
     assert _decode_arg({"img": {"$new": "wxcore.multipart:File", "args": {
         "filename": "a.jpg", "content": {"$base64": "AAH/"}, "content_type": "image/jpeg"}},
