@@ -57,6 +57,7 @@ from wxcore.adapters.cassette.model import (
     UnusedInteractionsError,
     is_placeholder,
 )
+from wxcore.adapters.cassette.names import ARGUMENT_TYPES, register_argument_type
 from wxcore.adapters.cassette.recording import RecordingTransport
 from wxcore.adapters.cassette.redaction import PHONE_FIELDS, RECORD_SECRET_FIELDS
 from wxcore.adapters.cassette.replay import (
@@ -102,4 +103,6 @@ __all__ = [
     "replay_cassette_call",
     "check_cassette",
     "is_placeholder",
+    "ARGUMENT_TYPES",
+    "register_argument_type",
 ]

@@ -18,6 +18,8 @@ from msgspec import UNSET, UnsetType
 
 from wxcore.http import API_HOST, Response
 
+from wxcore.adapters.cassette.names import check_escapes, check_name
+
 __all__ = [
     "FORMAT_VERSION", "ErrorKind", "Cassette", "Interaction", "RecordedRequest", "RecordedResponse",
     "RecordedError", "Body", "Part", "CallSpec", "Expect", "CassetteError",
@@ -80,11 +82,6 @@ def _check_base64(value: str) -> bytes:
     except (binascii.Error, ValueError):
         raise ValueError("\"base64\" is not valid base64") from None
 
-
-def _check_import_path(value: str, key: str) -> None:
-    module, sep, attr = value.partition(":")
-    if not sep or not module or not attr:
-        raise ValueError(f'"{key}" must look like "package.module:Name", not {value!r}')
 
 
 class Part(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -223,9 +220,10 @@ class CallSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_de
     fixes the client's clock (seconds since the epoch) for date rules that depend on today.
 
     Argument values are JSON, with two escapes for what JSON cannot say:
-    ``{"$base64": "..."}`` is bytes, and ``{"$new": "module:Callable", "args": [...] or
-    {...}}`` is the result of that call (a ``wxcore.multipart:File``, a
-    ``datetime:date.fromisoformat``...), its arguments decoded the same way.
+    ``{"$base64": "..."}`` is bytes, and ``{"$new": "wxcore.multipart:File", "args": [...] or
+    {...}}`` an object built by a registered argument type, its arguments decoded the same
+    way. Every name is checked when the file is loaded (see :mod:`.names`): a cassette
+    runs nothing but wxcore's own code.
     """
 
     client: str = "wxcore.adapters.client:Client"
@@ -238,9 +236,14 @@ class CallSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_de
 
     def __post_init__(self) -> None:
         _one_of('"call"', method=self.method, builder=self.builder)
-        _check_import_path(self.client, "client")
+        check_name(self.client, "client")
         if isinstance(self.builder, str):
-            _check_import_path(self.builder, "builder")
+            check_name(self.builder, "builder")
+        if isinstance(self.method, str) and (
+                not self.method.isidentifier() or self.method.startswith("_")):
+            raise ValueError(f'"method" must be a public method name, not {self.method!r}')
+        check_escapes(self.client_args, "client_args")
+        check_escapes(self.args, "args")
 
 
 class Expect(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -258,7 +261,7 @@ class Expect(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defa
 
     def __post_init__(self) -> None:
         key = _one_of('"expect"', result=self.result, raises=self.raises)
-        _check_import_path(getattr(self, key), key)
+        check_name(getattr(self, key), "result" if key == "result" else "raises")
 
 
 class Cassette(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

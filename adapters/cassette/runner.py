@@ -4,7 +4,6 @@ suite's generic replay test does for every cassette, with no Python per cassette
 from __future__ import annotations
 
 import base64
-import importlib
 import os
 from typing import Any
 
@@ -14,7 +13,15 @@ from msgspec import UNSET
 from wxcore.errors import WxError
 
 from wxcore.adapters.cassette.matching import same_value
-from wxcore.adapters.cassette.model import CallSpec, Cassette, CassetteError, Expect, is_placeholder
+from wxcore.adapters.cassette.model import (
+    CallSpec,
+    Cassette,
+    CassetteError,
+    CassetteFormatError,
+    Expect,
+    is_placeholder,
+)
+from wxcore.adapters.cassette.names import Role, argument_factory, resolve
 from wxcore.adapters.cassette.replay import ReplayTransport, replay_client
 from wxcore.adapters.cassette.storage import load_cassette
 from wxcore.adapters.client import Client
@@ -22,27 +29,37 @@ from wxcore.adapters.client import Client
 __all__ = ["replay_cassette_call", "check_cassette"]
 
 
-def _import(path: str) -> Any:
-    module, _, attr = path.partition(":")
-    target: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        target = getattr(target, part)
-    return target
+def _resolve(cassette: Cassette, value: str, role: Role) -> Any:
+    try:
+        return resolve(value, role)
+    except ValueError as exc:
+        raise CassetteFormatError(f"cassette {cassette.name!r}: {exc}") from None
 
 
 def _decode_arg(value: Any) -> Any:
-    """A ``call`` argument with its ``$base64`` and ``$new`` escapes turned into objects."""
+    """A ``call`` argument with its ``$base64`` and ``$new`` escapes turned into objects;
+    ``$new`` builds only registered argument types (ValueError naming any other)."""
     if isinstance(value, list):
         return [_decode_arg(item) for item in value]
     if not isinstance(value, dict):
         return value
     if set(value) == {"$base64"}:
         return base64.b64decode(value["$base64"])
-    if "$new" in value and set(value) <= {"$new", "args"}:
-        target = _import(value["$new"])
+    if "$new" in value:
+        if not set(value) <= {"$new", "args"}:
+            raise ValueError(f'a "$new" escape holds only "$new" and "args", not {sorted(value)}')
+        factory = argument_factory(value["$new"])
         args = _decode_arg(value.get("args", []))
-        return target(**args) if isinstance(args, dict) else target(*args)
+        return factory(**args) if isinstance(args, dict) else factory(*args)
     return {key: _decode_arg(item) for key, item in value.items()}
+
+
+def _decoded(cassette: Cassette, value: dict[str, Any]) -> dict[str, Any]:
+    try:
+        decoded: dict[str, Any] = _decode_arg(value)
+    except ValueError as exc:
+        raise CassetteFormatError(f"cassette {cassette.name!r}: {exc}") from None
+    return decoded
 
 
 def replay_cassette_call(cassette: Cassette, client: Client | None = None) -> tuple[Client, Any]:
@@ -55,16 +72,17 @@ def replay_cassette_call(cassette: Cassette, client: Client | None = None) -> tu
     if not isinstance(spec, CallSpec):
         raise CassetteError(f"cassette {cassette.name!r} has no \"call\"")
     if client is None:
-        client_args = _decode_arg(spec.client_args)
+        client_args = _decoded(cassette, spec.client_args)
         if isinstance(spec.now, (int, float)):
             now = float(spec.now)
             client_args.setdefault("clock", lambda: now)
-        client = replay_client(_import(spec.client), cassette, tokens=spec.tokens,
-                               **client_args)
-    args = _decode_arg(spec.args)
+        client = replay_client(_resolve(cassette, spec.client, "client"), cassette,
+                               tokens=spec.tokens, **client_args)
+    args = _decoded(cassette, spec.args)
+    builder = _resolve(cassette, spec.builder, "builder") if isinstance(spec.builder, str) else None
     try:
-        if isinstance(spec.builder, str):
-            return client, client.call(_import(spec.builder)(**args))
+        if builder is not None:
+            return client, client.call(builder(**args))
         assert isinstance(spec.method, str)
         return client, getattr(client, spec.method)(**args)
     except WxError as exc:
@@ -105,7 +123,7 @@ def check_cassette(cassette: Cassette | str | os.PathLike[str]) -> Any:
     expect = cassette.expect
     if isinstance(expect, Expect):
         if isinstance(expect.raises, str):
-            wanted = _import(expect.raises)
+            wanted = _resolve(cassette, expect.raises, "raises")
             if not isinstance(outcome, wanted):
                 raise AssertionError(f"{source}: expected {expect.raises} to be raised, "
                                      f"got {outcome!r}")
@@ -115,7 +133,7 @@ def check_cassette(cassette: Cassette | str | os.PathLike[str]) -> Any:
             if isinstance(outcome, BaseException):
                 raise AssertionError(f"{source}: expected a {expect.result}, "
                                      f"but the call raised {outcome!r}") from outcome
-            wanted = _import(expect.result)
+            wanted = _resolve(cassette, expect.result, "result")
             if not isinstance(outcome, wanted):
                 raise AssertionError(f"{source}: expected a {expect.result}, got {outcome!r}")
             actual = msgspec.to_builtins(outcome)
