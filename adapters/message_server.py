@@ -4,23 +4,27 @@ The pure receive path is :class:`wxcore.messages.PushPipeline`; this module adds
 must not do itself: read the clock, draw ``secrets`` randomness, remember pushes it has
 seen (in memory, or in Redis shared by several processes), log, and speak HTTP::
 
-    from wxcore.messages import Router
+    from wxcore.messages import PushSettings, Router, TextMessage
     from wxcore.adapters.message_server import MessageServer
 
     router = Router()
 
     @router.message("text")
-    def echo(msg):
+    def echo(msg: TextMessage) -> str:
         return msg.Content
 
-    server = MessageServer(router, token="TOKEN", encoding_aes_key="43 chars", appid="wx...")
+    settings = PushSettings(token="TOKEN", encoding_aes_key="43 chars", appid="wx...")
+    server = MessageServer(router, settings)
     app = server.wsgi_app                  # any WSGI server: gunicorn module:app
     status, headers, body = server.respond("POST", query_dict, body_bytes)  # any framework
 
 Status codes: 200 with the reply (or ``success``); 403 for a failed signature, timestamp
-or nonce check; 400 for a body that cannot be decrypted or parsed; 413 when too large;
-405 for other methods; 500 when a handler raises (its push is forgotten by the
-de-duplication store, so WeChat's retry runs it again) or the server lacks a key.
+or nonce check; 400 for a body that cannot be decrypted or parsed, or nests too deep; 413
+when too large; 405 for other methods; 500 when a handler raises (its push is forgotten by
+the de-duplication store, so WeChat's retry runs it again) or the server lacks a key; 503
+when the de-duplication store fails and ``dedup_failure="closed"`` (WeChat retries).
+With ``dedup_failure="open"`` (the default) a store failure is logged as such and the push
+is handled anyway, risking a duplicate if WeChat retries it.
 Failures are logged on the ``wxcore.messages`` logger without the token, key or body.
 """
 
@@ -35,19 +39,20 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from wxcore.errors import UsageError
 from wxcore.messages import (
+    BodyTooLargeError,
+    DedupUnavailableError,
     EncryptionRequiredError,
     MessageError,
     NotConfiguredError,
     PushPipeline,
     PushResult,
+    PushSettings,
     Router,
     SignatureError,
-    XMLLimitError,
 )
-from wxcore.messages.pipeline import CONTENT_TYPES, SeenStore
-from wxcore.messages.signature import DEFAULT_TIMESTAMP_WINDOW
-from wxcore.messages.xml import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
+from wxcore.messages.pipeline import CONTENT_TYPES, DedupFailure, SeenStore
 
 __all__ = [
     "DEFAULT_DEDUP_TTL",
@@ -127,33 +132,31 @@ class RedisDedupStore:
 class MessageServer:
     """One account's (or component's) push endpoint: pipeline + clock + randomness + store.
 
-    ``dedup`` defaults to a :class:`MemoryDedupStore`; pass ``None`` to turn
-    de-duplication off. ``nonce_store`` (optional, same interface) rejects a repeated nonce
-    within its TTL; note WeChat's own retries may reuse a nonce, so it is off by default.
+    ``settings`` is the endpoint's :class:`~wxcore.messages.PushSettings`. ``dedup``
+    defaults to a :class:`MemoryDedupStore`; pass ``None`` to turn de-duplication off.
+    ``dedup_failure`` says what a failing store (Redis down) means: ``"open"`` handles the
+    push anyway and logs the failure (a WeChat retry may then run twice), ``"closed"``
+    answers 503 so WeChat retries later (pushes are lost if the store stays down past
+    WeChat's three retries). ``nonce_store`` (optional, same interface) rejects a repeated
+    nonce within its TTL; note WeChat's own retries may reuse a nonce, so it is off by default.
     """
 
     def __init__(
         self,
         router: Router,
+        settings: PushSettings,
         *,
-        token: str,
-        encoding_aes_key: str | None = None,
-        appid: str | None = None,
-        timestamp_window: float | None = DEFAULT_TIMESTAMP_WINDOW,
-        require_encryption: bool = False,
         dedup: SeenStore | None | str = "memory",
+        dedup_failure: DedupFailure = "open",
         nonce_store: SeenStore | None = None,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        max_depth: int = DEFAULT_MAX_DEPTH,
         clock: Callable[[], float] = time.time,
         random_bytes: Callable[[int], bytes] = random_bytes,
     ) -> None:
-        self.pipeline = PushPipeline(
-            router, token=token, encoding_aes_key=encoding_aes_key, appid=appid,
-            timestamp_window=timestamp_window, require_encryption=require_encryption,
-            max_bytes=max_bytes, max_depth=max_depth,
-        )
+        if dedup_failure not in ("open", "closed"):
+            raise UsageError('dedup_failure must be "open" or "closed"')
+        self.pipeline = PushPipeline(router, settings)
         self.dedup: SeenStore | None = MemoryDedupStore() if dedup == "memory" else dedup  # type: ignore[assignment]
+        self.dedup_failure: DedupFailure = dedup_failure
         self.nonce_store = nonce_store
         self.clock = clock
         self.random_bytes = random_bytes
@@ -167,6 +170,7 @@ class MessageServer:
         return self.pipeline.handle(
             query, body, now=self.clock(), random_bytes=self.random_bytes, seen=self.dedup,
             nonce_seen=None if nonce_store is None else (lambda n: not nonce_store.add("n:" + n)),
+            dedup_failure=self.dedup_failure,
         )
 
     def respond(
@@ -185,7 +189,7 @@ class MessageServer:
         except EncryptionRequiredError as exc:
             logger.warning("push rejected: %s", exc)
             return _plain(403, b"encryption required")
-        except XMLLimitError as exc:
+        except BodyTooLargeError as exc:
             logger.warning("push rejected: %s", exc)
             return _plain(413, b"too large")
         except NotConfiguredError as exc:
@@ -194,9 +198,15 @@ class MessageServer:
         except MessageError as exc:
             logger.warning("push rejected: %s: %s", type(exc).__name__, exc)
             return _plain(400, b"bad request")
+        except DedupUnavailableError:
+            logger.exception("dedup store failed: push refused with 503 so that WeChat retries")
+            return _plain(503, b"dedup store unavailable")
         except Exception:
             logger.exception("push handler failed")
             return _plain(500, b"handler error")
+        if result.dedup_failed:
+            logger.warning("dedup store failed: push handled anyway (dedup_failure='open'); "
+                           "a WeChat retry of it would run again")
         if result.duplicate:
             logger.info("duplicate push dropped")
         return 200, [("Content-Type", result.content_type),
@@ -212,7 +222,7 @@ class MessageServer:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = -1
-            limit = self.pipeline.max_bytes
+            limit = self.pipeline.settings.max_bytes
             if length < 0 or length > limit:
                 status, headers, payload = _plain(413, b"too large")
                 start_response(_STATUS[status], headers)
@@ -224,7 +234,8 @@ class MessageServer:
 
 
 _STATUS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden", 405: "405 Method Not Allowed",
-           413: "413 Payload Too Large", 500: "500 Internal Server Error"}
+           413: "413 Payload Too Large", 500: "500 Internal Server Error",
+           503: "503 Service Unavailable"}
 
 
 def _plain(status: int, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:

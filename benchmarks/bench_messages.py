@@ -27,7 +27,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from wxcore.adapters.message_server import MessageServer
-from wxcore.messages import MessageCrypto, PushPipeline, Router, TextReply, parse_body
+from wxcore.messages import MessageCrypto, PushPipeline, PushSettings, Router, TextReply, parse_body
 
 TOKEN = "benchtoken"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -118,11 +118,13 @@ def main() -> None:
     args = parser.parse_args()
 
     query, body = build_request()
-    pipeline = PushPipeline(make_router(), token=TOKEN, encoding_aes_key=AES_KEY, appid=APPID)
+    pipeline = PushPipeline(make_router(), PushSettings(token=TOKEN, encoding_aes_key=AES_KEY,
+                                                        appid=APPID))
     # real clock and secrets; no dedup (the same push is sent again and again); no window,
     # since the benchmark's push carries a fixed timestamp
-    server = MessageServer(make_router(), token=TOKEN, encoding_aes_key=AES_KEY, appid=APPID,
-                           timestamp_window=None, dedup=None)
+    server = MessageServer(make_router(), PushSettings(token=TOKEN, encoding_aes_key=AES_KEY,
+                                                       appid=APPID, timestamp_window=None),
+                           dedup=None)
 
     # both sides must produce equivalent replies
     ours = pipeline.handle(query, body, now=NOW, random_bytes=cheap_random).body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -66,11 +67,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """A real redis-server on a free loopback port, started for this test session.
+@contextlib.contextmanager
+def redis_server() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Start a real redis-server on a free loopback port; yield (process, url); stop it.
 
-    A missing redis-server fails (it does not skip): `.ci/run` installs it.
+    A missing redis-server fails (it does not skip): `.ci/run` installs it. Tests that
+    need Redis to go away mid-test stop the process themselves.
     """
     binary = shutil.which("redis-server") or (
         "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
@@ -95,8 +97,23 @@ def redis_url() -> Iterator[str]:
                 pytest.fail("redis-server did not start")
             time.sleep(0.05)
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield proc, f"redis://127.0.0.1:{port}/0"
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a free loopback port, started for this test session."""
+    with redis_server() as (_proc, url):
+        yield url
+
+
+@pytest.fixture
+def own_redis() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A redis-server of this test's own, (process, url): the test may stop it."""
+    with redis_server() as server:
+        yield server

@@ -54,7 +54,8 @@ class WxResult(msgspec.Struct, kw_only=True, dict=True):
         """The whole JSON object WeChat sent, including fields this Struct does not name."""
         raw = self.__dict__.get("_raw")
         if raw is None:
-            return msgspec.to_builtins(self)
+            built: dict[str, Any] = msgspec.to_builtins(self)
+            return built
         decoded: dict[str, Any] = msgspec.json.decode(raw)
         return decoded
 

@@ -133,7 +133,7 @@ class APIError(WxError):
         where = f"{endpoint}: " if endpoint else ""
         super().__init__(f"{where}errcode {errcode}: {errmsg}")
 
-    def __reduce__(self):  # keep keyword arguments when pickled across processes
+    def __reduce__(self) -> tuple[object, ...]:  # keep keyword arguments when pickled
         return (_rebuild_api_error, (type(self), self.errcode, self.errmsg, self.endpoint))
 
 

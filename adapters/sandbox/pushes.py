@@ -4,8 +4,8 @@ Self-contained: builds push bodies in WeChat's documented shapes, signs the quer
 does, encrypts in safe mode, POSTs over HTTP (standard library only) and decrypts the
 encrypted reply. Used by the loopback tests and usable from the sandbox or by hand::
 
-    sender = PushSender("http://127.0.0.1:8000/wechat", token="T",
-                        encoding_aes_key="43 chars", appid="wx...")
+    settings = PushSettings(token="T", encoding_aes_key="43 chars", appid="wx...")
+    sender = PushSender("http://127.0.0.1:8000/wechat", settings)   # the server's settings
     reply = sender.post(text_push("gh_account", "o_user", "hello", msg_id=1))
     reply.status, reply.plaintext          # the decrypted reply XML (or b"success")
 """
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from wxcore.messages import MessageCrypto, parse_xml, sha1_signature
+from wxcore.messages import PushSettings, parse_xml, sha1_signature
 from wxcore.messages.xml import cdata
 
 # Never route loopback pushes through an environment proxy.
@@ -95,18 +95,15 @@ class PushSender:
     def __init__(
         self,
         url: str,
+        settings: PushSettings,
         *,
-        token: str,
-        encoding_aes_key: str | None = None,
-        appid: str | None = None,
         clock: Callable[[], float] = time.time,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
         timeout: float = 10.0,
     ) -> None:
         self.url = url
-        self.token = token
-        self.crypto = (MessageCrypto(token, encoding_aes_key, appid)
-                       if encoding_aes_key and appid else None)
+        self.token = settings.token
+        self.crypto = settings.crypto()
         self.clock = clock
         self.random_bytes = random_bytes
         self.timeout = timeout

@@ -91,7 +91,45 @@ def test_user_messages(msg_type: str, extra: str, cls: type, expected: dict[str,
 
 def test_article_fields() -> None:
     msg = parse_body(user_push("text", "<Content>x</Content><MsgDataId>2247483</MsgDataId><Idx>1</Idx>"))
-    assert (msg.MsgDataId, msg.Idx) == (2247483, 1)  # type: ignore[attr-defined]
+    assert (msg.MsgDataId, msg.Idx) == ("2247483", "1")  # type: ignore[attr-defined]
+    as_json = parse_body(msgspec.json.encode({
+        "ToUserName": OA_ID, "FromUserName": USER, "CreateTime": 1, "MsgType": "text",
+        "Content": "x", "MsgId": 5, "MsgDataId": 2247483, "Idx": 1}))
+    assert (as_json.MsgDataId, as_json.Idx) == ("2247483", "1")  # type: ignore[attr-defined]
+
+
+# WeChat's own samples on the "receiving standard messages" page, verbatim in shape:
+# https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html
+WECHAT_TEXT_SAMPLE = b"""<xml>
+<ToUserName><![CDATA[toUser]]></ToUserName>
+<FromUserName><![CDATA[fromUser]]></FromUserName>
+<CreateTime>1348831860</CreateTime>
+<MsgType><![CDATA[text]]></MsgType>
+<Content><![CDATA[this is a test]]></Content>
+<MsgId>1234567890123456</MsgId>
+<MsgDataId>xxxx</MsgDataId>
+<Idx>xxxx</Idx>
+</xml>"""
+WECHAT_IMAGE_SAMPLE = b"""<xml>
+<ToUserName><![CDATA[toUser]]></ToUserName>
+<FromUserName><![CDATA[fromUser]]></FromUserName>
+<CreateTime>1348831860</CreateTime>
+<MsgType><![CDATA[image]]></MsgType>
+<PicUrl><![CDATA[this is a url]]></PicUrl>
+<MediaId><![CDATA[media_id]]></MediaId>
+<MsgId>1234567890123456</MsgId>
+<MsgDataId>xxxx</MsgDataId>
+<Idx>xxxx</Idx>
+</xml>"""
+
+
+def test_wechats_own_samples_with_placeholder_article_ids_parse() -> None:
+    text = parse_body(WECHAT_TEXT_SAMPLE)
+    assert isinstance(text, TextMessage) and text.Content == "this is a test"
+    assert (text.MsgId, text.MsgDataId, text.Idx) == (1234567890123456, "xxxx", "xxxx")
+    image = parse_body(WECHAT_IMAGE_SAMPLE)
+    assert isinstance(image, ImageMessage) and image.MediaId == "media_id"
+    assert (image.MsgDataId, image.Idx) == ("xxxx", "xxxx")
 
 
 def test_subscribe_via_qr_and_plain() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import msgspec
 import pytest
@@ -26,6 +27,7 @@ from msgvectors import (
 )
 
 from wxcore.errors import UsageError
+from wxcore.messages.body import envelope_encrypt
 from wxcore.messages import (
     AppIdMismatchError,
     ComponentVerifyTicketPush,
@@ -34,6 +36,7 @@ from wxcore.messages import (
     NonceReusedError,
     NotConfiguredError,
     PushPipeline,
+    PushSettings,
     Router,
     SignatureError,
     TextMessage,
@@ -92,12 +95,16 @@ def encrypted_request(body: bytes, nonce: str = "42", ts: str = TS, seed: int = 
                    f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>").encode()
 
 
-def safe_pipeline(router: Router, **kw: object) -> PushPipeline:
-    return PushPipeline(router, token=REF_TOKEN, encoding_aes_key=REF_AES_KEY, appid=REF_APPID, **kw)  # type: ignore[arg-type]
+def pipeline_for(router: Router, **settings: Any) -> PushPipeline:
+    return PushPipeline(router, PushSettings(**settings))
+
+
+def safe_pipeline(router: Router, **kw: Any) -> PushPipeline:
+    return pipeline_for(router, token=REF_TOKEN, encoding_aes_key=REF_AES_KEY, appid=REF_APPID, **kw)
 
 
 def test_url_verification(router: Router) -> None:
-    p = PushPipeline(router, token=REF_TOKEN)
+    p = pipeline_for(router, token=REF_TOKEN)
     query = dict(plain_query(), echostr="4851312683")
     result = p.handle(query, b"", now=NOW, random_bytes=fixed_random)
     assert result.body == b"4851312683" and result.content_type.startswith("text/plain")
@@ -106,7 +113,7 @@ def test_url_verification(router: Router) -> None:
 
 
 def test_plain_text_push_gets_plain_reply(router: Router) -> None:
-    result = PushPipeline(router, token=REF_TOKEN).handle(plain_query(), TEXT_PUSH, now=NOW,
+    result = pipeline_for(router, token=REF_TOKEN).handle(plain_query(), TEXT_PUSH, now=NOW,
                                                           random_bytes=fixed_random)
     assert isinstance(result.message, TextMessage) and not result.encrypted
     reply = parse_xml(result.body)
@@ -115,12 +122,12 @@ def test_plain_text_push_gets_plain_reply(router: Router) -> None:
 
 
 def test_plain_push_with_bad_signature_or_stale_timestamp(router: Router) -> None:
-    p = PushPipeline(router, token=REF_TOKEN)
+    p = pipeline_for(router, token=REF_TOKEN)
     with pytest.raises(SignatureError):
         p.handle(plain_query(token="other"), TEXT_PUSH, now=NOW, random_bytes=fixed_random)
     with pytest.raises(TimestampError):
         p.handle(plain_query(), TEXT_PUSH, now=NOW + 301, random_bytes=fixed_random)
-    lenient = PushPipeline(router, token=REF_TOKEN, timestamp_window=None)
+    lenient = pipeline_for(router, token=REF_TOKEN, timestamp_window=None)
     assert lenient.handle(plain_query(), TEXT_PUSH, now=NOW + 10**6, random_bytes=fixed_random).body
 
 
@@ -147,27 +154,27 @@ def test_encrypted_push_failures(router: Router) -> None:
         p.handle(query, body, now=NOW - 1000, random_bytes=fixed_random)
     with pytest.raises(XMLError):
         p.handle(query, b"<xml><ToUserName>x</ToUserName></xml>", now=NOW, random_bytes=fixed_random)
-    other_app = PushPipeline(router, token=REF_TOKEN, encoding_aes_key=REF_AES_KEY, appid="wx_other")
+    other_app = pipeline_for(router, token=REF_TOKEN, encoding_aes_key=REF_AES_KEY, appid="wx_other")
     with pytest.raises(AppIdMismatchError):
         other_app.handle(query, body, now=NOW, random_bytes=fixed_random)
     inner_garbage_query, inner_garbage = encrypted_request(b"<xml><unclosed></xml>")
     with pytest.raises(XMLError):
         p.handle(inner_garbage_query, inner_garbage, now=NOW, random_bytes=fixed_random)
     with pytest.raises(NotConfiguredError):
-        PushPipeline(router, token=REF_TOKEN).handle(query, body, now=NOW, random_bytes=fixed_random)
+        pipeline_for(router, token=REF_TOKEN).handle(query, body, now=NOW, random_bytes=fixed_random)
 
 
 def test_official_sample_in_compatible_mode(router: Router) -> None:
     query = {"signature": SAMPLE_SIGNATURE, "timestamp": SAMPLE_TIMESTAMP, "nonce": SAMPLE_NONCE,
              "encrypt_type": "aes", "msg_signature": SAMPLE_MSG_SIGNATURE}
     now = int(SAMPLE_TIMESTAMP)
-    safe = PushPipeline(router, token=SAMPLE_TOKEN, encoding_aes_key=SAMPLE_AES_KEY, appid=SAMPLE_APPID)
+    safe = pipeline_for(router, token=SAMPLE_TOKEN, encoding_aes_key=SAMPLE_AES_KEY, appid=SAMPLE_APPID)
     result = safe.handle(query, SAMPLE_BODY, now=now, random_bytes=fixed_random)
     assert result.encrypted and result.message.Content == "abcdteT"
     crypto = MessageCrypto(SAMPLE_TOKEN, SAMPLE_AES_KEY, SAMPLE_APPID)
     assert parse_xml(crypto.decrypt(parse_xml(result.body)["Encrypt"]))["Content"] == "echo: abcdteT"  # type: ignore[arg-type]
     # without a key, compatible mode falls back to the plaintext fields and a plain reply
-    keyless = PushPipeline(router, token=SAMPLE_TOKEN)
+    keyless = pipeline_for(router, token=SAMPLE_TOKEN)
     plain = keyless.handle(query, SAMPLE_BODY, now=now, random_bytes=fixed_random)
     assert not plain.encrypted and parse_xml(plain.body)["Content"] == "echo: abcdteT"
     assert "Encrypt" not in plain.message.raw
@@ -178,9 +185,9 @@ def test_require_encryption(router: Router) -> None:
     with pytest.raises(EncryptionRequiredError):
         p.handle(plain_query(), TEXT_PUSH, now=NOW, random_bytes=fixed_random)
     with pytest.raises(UsageError):
-        PushPipeline(router, token=REF_TOKEN, require_encryption=True)
+        pipeline_for(router, token=REF_TOKEN, require_encryption=True)
     with pytest.raises(UsageError):
-        PushPipeline(router, token=REF_TOKEN, encoding_aes_key=REF_AES_KEY)
+        pipeline_for(router, token=REF_TOKEN, encoding_aes_key=REF_AES_KEY)
 
 
 def test_no_reply_and_component_pushes_answer_plain_success(router: Router) -> None:
@@ -209,7 +216,7 @@ def test_duplicates_are_dropped_and_failed_handlers_forgotten() -> None:
     r = Router()
     r.message("text")(flaky)
     store = SetStore()
-    p = PushPipeline(r, token=REF_TOKEN)
+    p = pipeline_for(r, token=REF_TOKEN)
     with pytest.raises(RuntimeError):
         p.handle(plain_query(), TEXT_PUSH, now=NOW, random_bytes=fixed_random, seen=store)
     assert store.discarded == [f"m:{OA_ID}:24312345678901234"]
@@ -227,7 +234,7 @@ def test_nonce_hook(router: Router) -> None:
         used.add(nonce)
         return seen
 
-    p = PushPipeline(router, token=REF_TOKEN)
+    p = pipeline_for(router, token=REF_TOKEN)
     p.handle(plain_query(), TEXT_PUSH, now=NOW, random_bytes=fixed_random, nonce_seen=nonce_seen)
     with pytest.raises(NonceReusedError):
         p.handle(plain_query(), TEXT_PUSH, now=NOW, random_bytes=fixed_random, nonce_seen=nonce_seen)
@@ -236,7 +243,7 @@ def test_nonce_hook(router: Router) -> None:
 def test_json_push_gets_json_reply(router: Router) -> None:
     push = msgspec.json.encode({"ToUserName": OA_ID, "FromUserName": USER, "CreateTime": NOW,
                                 "MsgType": "text", "Content": "json hi", "MsgId": 99})
-    result = PushPipeline(router, token=REF_TOKEN).handle(plain_query(), push, now=NOW,
+    result = pipeline_for(router, token=REF_TOKEN).handle(plain_query(), push, now=NOW,
                                                           random_bytes=fixed_random)
     assert result.content_type == "application/json"
     assert msgspec.json.decode(result.body)["Content"] == "echo: json hi"
@@ -251,7 +258,7 @@ def test_json_push_gets_json_reply(router: Router) -> None:
 
 
 def test_size_limit(router: Router) -> None:
-    p = PushPipeline(router, token=REF_TOKEN, max_bytes=100)
+    p = pipeline_for(router, token=REF_TOKEN, max_bytes=100)
     with pytest.raises(XMLLimitError):
         p.handle(plain_query(), TEXT_PUSH + b" " * 100, now=NOW, random_bytes=fixed_random)
 
@@ -273,10 +280,13 @@ def test_envelope_fast_path_and_general_parser_agree(router: Router) -> None:
     ]
     for variant in variants:
         assert p.handle(query, variant, now=NOW, random_bytes=fixed_random).body == canonical.body
-    from wxcore.messages.pipeline import _envelope_fields
-    with pytest.raises(XMLError):  # looks like the envelope but the tags do not match
-        _envelope_fields(b"<xml><AppId><![CDATA[wx1]]></ToUserName><Encrypt><![CDATA[QUJD]]></Encrypt></xml>",
-                         1000, 8)
+    # looks like the envelope but the tags do not match: no fast path, and, once signed,
+    # the general parser refuses it
+    mismatched = (f"<xml><AppId><![CDATA[wx1]]></ToUserName><Encrypt><![CDATA[{encrypt}]]>"
+                  "</Encrypt></xml>").encode()
+    assert envelope_encrypt(mismatched) is None
+    with pytest.raises(XMLError, match="mismatched tag"):
+        p.handle(query, mismatched, now=NOW, random_bytes=fixed_random)
 
 
 def test_a_reply_that_cannot_be_rendered_is_not_remembered_as_answered() -> None:
@@ -286,6 +296,6 @@ def test_a_reply_that_cannot_be_rendered_is_not_remembered_as_answered() -> None
     r.message("text")(lambda m: NewsReply(Articles=[]))
     store = SetStore()
     with pytest.raises(ReplyError):
-        PushPipeline(r, token=REF_TOKEN).handle(plain_query(), TEXT_PUSH, now=NOW,
+        pipeline_for(r, token=REF_TOKEN).handle(plain_query(), TEXT_PUSH, now=NOW,
                                                 random_bytes=fixed_random, seen=store)
     assert store.keys == set() and store.discarded == [f"m:{OA_ID}:24312345678901234"]

@@ -14,7 +14,9 @@ from msgvectors import OA_ID, REF_AES_KEY, REF_APPID, REF_TOKEN, USER
 
 from wxcore.adapters.message_server import MemoryDedupStore, MessageServer, RedisDedupStore
 from wxcore.adapters.sandbox.pushes import PushSender, component_push, event_push, text_push
-from wxcore.messages import Router, TextMessage, TextReply, parse_xml
+from wxcore.messages import PushSettings, Router, TextMessage, TextReply, parse_xml
+
+SAFE = PushSettings(token=REF_TOKEN, encoding_aes_key=REF_AES_KEY, appid=REF_APPID)
 
 
 class FakeMonotonic:
@@ -85,7 +87,7 @@ def live_server(handled: list[object]) -> Iterator[tuple[str, MessageServer]]:
     def record(message: object) -> None:
         handled.append(message)
 
-    server = MessageServer(router, token=REF_TOKEN, encoding_aes_key=REF_AES_KEY, appid=REF_APPID)
+    server = MessageServer(router, SAFE)
     httpd: WSGIServer = make_server("127.0.0.1", 0, server.wsgi_app, handler_class=QuietHandler)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -99,13 +101,13 @@ def live_server(handled: list[object]) -> Iterator[tuple[str, MessageServer]]:
 
 @pytest.fixture
 def sender(live_server: tuple[str, MessageServer]) -> PushSender:
-    return PushSender(live_server[0], token=REF_TOKEN, encoding_aes_key=REF_AES_KEY, appid=REF_APPID)
+    return PushSender(live_server[0], SAFE)
 
 
 def test_url_verification_over_http(sender: PushSender) -> None:
     reply = sender.verify_url("echo-123")
     assert (reply.status, reply.body) == (200, b"echo-123")
-    forged = PushSender(sender.url, token="wrong")
+    forged = PushSender(sender.url, PushSettings(token="wrong"))
     assert forged.verify_url().status == 403
 
 
@@ -149,11 +151,11 @@ def test_bad_requests_get_clear_statuses(sender: PushSender, live_server: tuple[
     assert sender.send(tampered).status == 403
     stale = sender.sign(text_push(OA_ID, USER, "x", msg_id=3004), timestamp="1000000000")
     assert sender.send(stale).status == 403
-    other_app = PushSender(sender.url, token=REF_TOKEN, encoding_aes_key=REF_AES_KEY, appid="wx_other")
+    other_app = PushSender(sender.url, PushSettings(token=REF_TOKEN, encoding_aes_key=REF_AES_KEY, appid="wx_other"))
     assert other_app.post(text_push(OA_ID, USER, "x", msg_id=3005)).status == 400
-    plain = PushSender(sender.url, token=REF_TOKEN)
+    plain = PushSender(sender.url, PushSettings(token=REF_TOKEN))
     assert plain.post(b"<!DOCTYPE x [<!ENTITY a 'b'>]><xml>&a;</xml>").status == 400
-    huge = plain.sign(b"<xml>" + b"a" * (live_server[1].pipeline.max_bytes + 1) + b"</xml>")
+    huge = plain.sign(b"<xml>" + b"a" * (live_server[1].pipeline.settings.max_bytes + 1) + b"</xml>")
     assert sender.send(huge).status == 413
 
 
@@ -165,7 +167,7 @@ def test_component_push_answers_success(sender: PushSender, handled: list[object
 
 
 def test_respond_rejects_other_methods() -> None:
-    server = MessageServer(Router(), token=REF_TOKEN)
+    server = MessageServer(Router(), PushSettings(token=REF_TOKEN))
     assert server.respond("PUT", {}, b"")[0] == 405
     assert server.respond("GET", {}, b"")[0] == 400
     assert REF_TOKEN not in repr(server)

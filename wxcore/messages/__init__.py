@@ -11,13 +11,17 @@ from wxcore.messages.crypto import MessageCrypto, decode_aes_key
 from wxcore.messages.errors import (
     AppIdMismatchError,
     Base64Error,
+    BodyTooLargeError,
     CiphertextLengthError,
     DecryptError,
+    DedupUnavailableError,
+    EncryptionModeError,
     EncryptionRequiredError,
     IllegalBufferError,
     InvalidAESKeyError,
     MessageError,
     MessageFormatError,
+    NestingTooDeepError,
     NonceReusedError,
     NotConfiguredError,
     PaddingError,
@@ -80,6 +84,7 @@ from wxcore.messages.replies import (
     render_reply_json,
 )
 from wxcore.messages.router import Router
+from wxcore.messages.settings import PushSettings
 from wxcore.messages.signature import (
     check_msg_signature,
     check_signature,
@@ -109,7 +114,7 @@ __all__ = [
     "SUCCESS", "Article", "ImageReply", "MusicReply", "NewsReply", "Reply", "TextReply",
     "TransferCustomerServiceReply", "VideoReply", "VoiceReply", "render_reply",
     "render_reply_json",
-    "Router",
+    "Router", "PushSettings",
     "check_msg_signature", "check_signature", "check_timestamp", "sha1_signature",
     "verify_request", "verify_url",
     "cdata", "parse_xml", "strip_invalid_xml_chars",

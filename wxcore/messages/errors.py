@@ -18,18 +18,24 @@ can be compared with WeChat's documentation::
     │   └── IllegalBufferError   -40008  the length field does not fit the plaintext
     ├── XMLError                 -40002  the body is not acceptable XML
     │   ├── UnsafeXMLError               DOCTYPE / entity declarations (XXE, entity bombs)
-    │   └── XMLLimitError                body too large or nested too deep
+    │   └── XMLLimitError                a size or nesting limit was exceeded
+    │       ├── BodyTooLargeError            the body is larger than max_bytes (HTTP 413)
+    │       └── NestingTooDeepError          XML or JSON nested deeper than max_depth (400)
     ├── EncryptionRequiredError          a plaintext push where safe mode is required
+    ├── EncryptionModeError              query and body disagree about safe mode
     ├── NotConfiguredError               an encrypted push but no EncodingAESKey configured
     ├── MessageFormatError               a known message type with a malformed field
     └── ReplyError                       a reply cannot be built (e.g. missing recipient)
+
+Outside this branch, :class:`DedupUnavailableError` (a :class:`wxcore.errors.WxError`) says
+the de-duplication store failed: not the push's fault, so it is no ``MessageError``.
 
 Messages never include the token, the EncodingAESKey or plaintext of a failed decryption.
 """
 
 from __future__ import annotations
 
-from wxcore.errors import MessageError, UsageError
+from wxcore.errors import MessageError, UsageError, WxError
 
 __all__ = [
     "MessageError",
@@ -46,10 +52,14 @@ __all__ = [
     "XMLError",
     "UnsafeXMLError",
     "XMLLimitError",
+    "BodyTooLargeError",
+    "NestingTooDeepError",
     "EncryptionRequiredError",
+    "EncryptionModeError",
     "NotConfiguredError",
     "MessageFormatError",
     "ReplyError",
+    "DedupUnavailableError",
 ]
 
 
@@ -116,11 +126,26 @@ class UnsafeXMLError(XMLError):
 
 
 class XMLLimitError(XMLError):
-    """The XML is larger or deeper than the configured limits."""
+    """The body exceeds a configured limit (see the two subclasses)."""
+
+
+class BodyTooLargeError(XMLLimitError):
+    """The body is larger than ``max_bytes``: checked before anything is parsed."""
+
+
+class NestingTooDeepError(XMLLimitError):
+    """The XML or JSON is nested deeper than ``max_depth``: a malformed push, not a big one."""
 
 
 class EncryptionRequiredError(MessageError):
     """A push arrived in plaintext but this server accepts only encrypted (safe-mode) pushes."""
+
+    code = 0
+
+
+class EncryptionModeError(MessageError):
+    """The query and the body disagree about safe mode (e.g. ``msg_signature`` without
+    ``encrypt_type=aes``, or an encrypted envelope without them): refused, never guessed."""
 
     code = 0
 
@@ -141,3 +166,8 @@ class ReplyError(MessageError):
     """A passive reply cannot be built from the given values."""
 
     code = 0
+
+
+class DedupUnavailableError(WxError):
+    """The de-duplication store failed (e.g. Redis is down) and the server is set to fail
+    closed: the push is not handled, so WeChat retries it (HTTP 503)."""

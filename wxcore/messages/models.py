@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, Union, cast
 
 import msgspec
 
-from wxcore.messages.errors import MessageFormatError, XMLError
-from wxcore.messages.xml import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_xml
+from wxcore.messages.body import decode_body, is_json
+from wxcore.messages.errors import MessageFormatError
 
 __all__ = [
     "BaseMessage", "BaseEvent", "TextMessage", "ImageMessage", "VoiceMessage",
@@ -50,6 +50,8 @@ class _Push(msgspec.Struct, kw_only=True, dict=True):
 
     #: fields holding a list that WeChat sends as one object when it has one item
     list_fields: ClassVar[tuple[str, ...]] = ()
+    #: text fields that a JSON push may carry as numbers (kept as their decimal text)
+    text_fields: ClassVar[tuple[str, ...]] = ()
 
 
 class BaseMessage(_Push, kw_only=True):
@@ -62,9 +64,15 @@ class BaseMessage(_Push, kw_only=True):
 
 
 class _UserMessage(BaseMessage, kw_only=True):
+    """A user's message. ``MsgDataId`` and ``Idx`` (set only when the message comes from
+    an article) are kept as the text WeChat sends: its own samples show ``xxxx`` there
+    (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html),
+    so typing them as integers would reject the whole message."""
+
     MsgId: int = 0
-    MsgDataId: int | None = None  # set when the message comes from an article
-    Idx: int | None = None
+    MsgDataId: str | None = None
+    Idx: str | None = None
+    text_fields: ClassVar[tuple[str, ...]] = ("MsgDataId", "Idx")
 
 
 class TextMessage(_UserMessage, kw_only=True):
@@ -351,7 +359,7 @@ COMPONENT_TYPES: dict[str, type[ComponentPush]] = {
 }
 
 # XML wraps the subscribe-message items in an element named after the event.
-_LIST_WRAPPERS = {
+_LIST_WRAPPERS: dict[type[_Push], str] = {
     SubscribeMsgPopupEvent: "SubscribeMsgPopupEvent",
     SubscribeMsgChangeEvent: "SubscribeMsgChangeEvent",
     SubscribeMsgSentEvent: "SubscribeMsgSentEvent",
@@ -373,7 +381,7 @@ def _pick_class(fields: dict[str, Any]) -> type[_Push] | None:
 
 def _normalise_lists(cls: type[_Push], fields: dict[str, Any]) -> dict[str, Any]:
     fields = dict(fields)
-    wrapper = _LIST_WRAPPERS.get(cls)  # type: ignore[call-overload]
+    wrapper = _LIST_WRAPPERS.get(cls)
     if wrapper is not None and "List" not in fields:
         inner = fields.get(wrapper)
         fields["List"] = inner.get("List", []) if isinstance(inner, dict) else []
@@ -415,37 +423,15 @@ def parse_message(fields: dict[str, Any]) -> Push:
     if cls is None:
         return _generic(fields)
     data = _normalise_lists(cls, fields) if cls.list_fields else fields
+    numbers = [name for name in cls.text_fields if type(data.get(name)) is int]
+    if numbers:
+        data = dict(data, **{name: str(data[name]) for name in numbers})
     try:
         message = msgspec.convert(data, cls, strict=False)
     except msgspec.ValidationError as exc:
         raise MessageFormatError(f"{cls.__name__}: {exc}") from None
     message.raw = fields  # type: ignore[misc]
-    return message
-
-
-def is_json(body: bytes) -> bool:
-    """True when ``body`` is a JSON object (Mini Program pushes in JSON format)."""
-    first = body[:1]
-    return first == b"{" or (first in b" \t\r\n" and body.lstrip()[:1] == b"{")
-
-
-def decode_body(
-    body: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
-) -> dict[str, Any]:
-    """Parse a push body, XML or (Mini Program) JSON, into a field dict, safely."""
-    if isinstance(body, str):
-        body = body.encode()
-    if is_json(body):
-        if len(body) > max_bytes:
-            raise XMLError(f"body of {len(body)} bytes exceeds the {max_bytes}-byte limit")
-        try:
-            fields = msgspec.json.decode(body)
-        except msgspec.DecodeError as exc:
-            raise XMLError(f"malformed JSON body: {exc}") from None
-        if type(fields) is not dict:
-            raise XMLError("JSON push body is not an object")
-        return fields
-    return parse_xml(body, max_bytes=max_bytes, max_depth=max_depth)
+    return cast(Push, message)
 
 
 def parse_body(body: bytes | str, **limits: int) -> Push:

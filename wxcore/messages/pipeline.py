@@ -3,20 +3,30 @@
 :meth:`PushPipeline.handle` takes the request's query parameters and body and returns the
 response body, so any web framework (or none) can serve WeChat pushes with a few lines;
 ``wxcore.adapters.message_server`` wraps it with a clock, ``secrets`` randomness,
-de-duplication stores and a WSGI app. Steps, in order:
+de-duplication stores and a WSGI app. Whatever can be checked before parsing is checked
+first, so a forged request costs no parse. Steps, in order:
 
 1. ``echostr`` in the query (the server-URL verification GET): check ``signature`` and
    answer the ``echostr``.
-2. Parse the body safely (XML, or JSON for Mini Program pushes).
-3. Safe mode (``encrypt_type=aes``, or an ``Encrypt`` field with ``msg_signature``): check
-   the timestamp window, ``msg_signature`` over ``Encrypt`` and the nonce hook, then decrypt
-   and parse the inner message. Compatible mode (兼容模式) without a configured key uses the
-   plaintext fields beside ``Encrypt``, checked with the plain ``signature``. Plain mode:
-   the plain ``signature`` (refused when ``require_encryption`` is set).
-4. De-duplicate through ``seen.add(dedup_key(message))`` (WeChat re-sends unanswered
+2. The body size (``max_bytes``), before anything else.
+3. The mode, from the query alone. WeChat adds *both* ``encrypt_type=aes`` and
+   ``msg_signature`` in safe and compatible mode; without ``encrypt_type`` the body is
+   plaintext (https://developers.weixin.qq.com/doc/subscription/guide/dev/push/encryption.html).
+   A request with ``msg_signature`` but no ``encrypt_type=aes`` is not one WeChat sends:
+   refused with :class:`EncryptionModeError` rather than guessed either way.
+4. Safe mode: find ``Encrypt`` with a bounded scan (no parse), check the timestamp window,
+   ``msg_signature`` over it and the nonce hook; only then parse the envelope (checking it
+   holds that same ``Encrypt``), decrypt and parse the inner message. Compatible mode
+   (兼容模式) without a configured key uses the plaintext fields beside ``Encrypt``.
+   Plain mode: the plain ``signature`` covers only token, timestamp and nonce, so it is
+   checked before the body is parsed (refused when ``require_encryption`` is set).
+5. De-duplicate through ``seen.add(dedup_key(message))`` (WeChat re-sends unanswered
    pushes up to three times); a repeat is answered ``success`` without routing. If the
-   handler raises, the key is discarded again so WeChat's retry is processed.
-5. Route to a handler and render its reply, encrypted when the request was. Component
+   handler raises, the key is discarded again so WeChat's retry is processed. If the store
+   itself fails, ``dedup_failure`` decides: ``"open"`` handles the push anyway (a retry may
+   then run twice; ``PushResult.dedup_failed`` says so), ``"closed"`` raises
+   :class:`DedupUnavailableError` (answer 503: WeChat retries later).
+6. Route to a handler and render its reply, encrypted when the request was. Component
    pushes and "no reply" are answered with plain ``success``.
 
 The time (``now``) and random bytes (``random_bytes(n)``) are arguments: nothing here reads a
@@ -25,35 +35,28 @@ clock or draws randomness itself.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 
-from wxcore.errors import UsageError
-from wxcore.messages.crypto import RANDOM_SIZE, MessageCrypto
+from wxcore.messages.body import decode_body, envelope_encrypt, find_encrypt, is_json
+from wxcore.messages.crypto import RANDOM_SIZE
 from wxcore.messages.errors import (
+    DedupUnavailableError,
+    EncryptionModeError,
     EncryptionRequiredError,
     NotConfiguredError,
     XMLError,
-    XMLLimitError,
 )
-from wxcore.messages.models import (
-    ComponentPush,
-    GenericMessage,
-    Push,
-    decode_body,
-    dedup_key,
-    is_json,
-    parse_message,
-)
+from wxcore.messages.models import ComponentPush, GenericMessage, Push, dedup_key, parse_message
 from wxcore.messages.replies import SUCCESS, Reply, coerce_reply, render_reply, render_reply_json
 from wxcore.messages.router import Router
-from wxcore.messages.signature import DEFAULT_TIMESTAMP_WINDOW, verify_request, verify_url
-from wxcore.messages.xml import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
+from wxcore.messages.settings import PushSettings
+from wxcore.messages.signature import verify_request, verify_url
+from wxcore.messages.xml import check_size
 
-__all__ = ["SeenStore", "PushResult", "PushPipeline", "CONTENT_TYPES"]
+__all__ = ["SeenStore", "PushResult", "PushPipeline", "DedupFailure", "CONTENT_TYPES"]
 
 CONTENT_TYPES = {
     "text": "text/plain; charset=utf-8",
@@ -63,23 +66,8 @@ CONTENT_TYPES = {
 _SUCCESS_BODY = SUCCESS.encode()
 _NONCE_SIZE = 8
 
-# Fast path for the canonical safe-mode envelope, ``<xml><ToUserName|AppId>CDATA</...>
-# <Encrypt>CDATA</Encrypt></xml>``: anything this matches is well-formed XML with exactly
-# these two values, so it can skip the general parser. Everything else takes that parser.
-_ENVELOPE = re.compile(
-    rb"<xml>[ \t\r\n]*<(ToUserName|AppId)><!\[CDATA\[([^\]<&]*)\]\]></\1>[ \t\r\n]*"
-    rb"<Encrypt><!\[CDATA\[([A-Za-z0-9+/=]*)\]\]></Encrypt>[ \t\r\n]*</xml>[ \t\r\n]*"
-)
-
-
-def _envelope_fields(body: bytes, max_bytes: int, max_depth: int) -> dict[str, Any]:
-    match = _ENVELOPE.fullmatch(body) if body[:5] == b"<xml>" else None
-    if match is not None:
-        try:
-            return {match[1].decode(): match[2].decode(), "Encrypt": match[3].decode()}
-        except UnicodeDecodeError:
-            pass  # let the general parser report it
-    return decode_body(body, max_bytes=max_bytes, max_depth=max_depth)
+#: What to do when the de-duplication store fails: handle anyway, or refuse (503).
+DedupFailure = Literal["open", "closed"]
 
 
 class SeenStore(Protocol):
@@ -100,50 +88,25 @@ class PushResult(msgspec.Struct, frozen=True, kw_only=True):
     message: Any = None  # the parsed push (None for URL verification)
     encrypted: bool = False  # the request was in safe mode (and so is a non-empty reply)
     duplicate: bool = False  # a re-send already seen: answered without routing
+    dedup_failed: bool = False  # the store failed and the push was handled anyway ("open")
 
 
 class PushPipeline:
-    """Receives pushes for one account (or one component): token, optional key, a router.
+    """Receives pushes for one account (or one component): its settings and a router.
 
-    ``encoding_aes_key`` and ``appid`` enable safe mode (both or neither); ``appid`` is the
-    component appid for Open Platform pushes. ``timestamp_window`` (seconds, ``None`` to
-    disable) bounds how old or new a push's timestamp may be.
+    The settings (token, optional key and appid, window, limits) are one
+    :class:`~wxcore.messages.settings.PushSettings` value.
     """
 
-    __slots__ = ("router", "token", "crypto", "timestamp_window", "require_encryption",
-                 "max_bytes", "max_depth")
+    __slots__ = ("router", "settings", "crypto")
 
-    def __init__(
-        self,
-        router: Router,
-        *,
-        token: str,
-        encoding_aes_key: str | None = None,
-        appid: str | None = None,
-        timestamp_window: float | None = DEFAULT_TIMESTAMP_WINDOW,
-        require_encryption: bool = False,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        max_depth: int = DEFAULT_MAX_DEPTH,
-    ) -> None:
-        if not token:
-            raise UsageError("token is required")
-        if (encoding_aes_key is None) != (appid is None):
-            raise UsageError("encoding_aes_key and appid go together (safe mode needs both)")
-        if require_encryption and encoding_aes_key is None:
-            raise UsageError("require_encryption needs encoding_aes_key and appid")
+    def __init__(self, router: Router, settings: PushSettings) -> None:
         self.router = router
-        self.token = token
-        self.crypto = (
-            MessageCrypto(token, encoding_aes_key, appid)
-            if encoding_aes_key is not None and appid is not None else None
-        )
-        self.timestamp_window = timestamp_window
-        self.require_encryption = require_encryption
-        self.max_bytes = max_bytes
-        self.max_depth = max_depth
+        self.settings = settings
+        self.crypto = settings.crypto()
 
     def __repr__(self) -> str:
-        return f"PushPipeline(crypto={self.crypto!r}, timestamp_window={self.timestamp_window!r})"
+        return f"PushPipeline({self.settings!r})"
 
     def handle(
         self,
@@ -154,72 +117,107 @@ class PushPipeline:
         random_bytes: Callable[[int], bytes],
         seen: SeenStore | None = None,
         nonce_seen: Callable[[str], bool] | None = None,
+        dedup_failure: DedupFailure = "open",
     ) -> PushResult:
         """Answer one request from WeChat (see the module doc for the steps).
 
-        Raises a :class:`wxcore.errors.MessageError` subclass when the request fails a check;
+        Raises a :class:`wxcore.errors.MessageError` subclass when the request fails a check,
+        :class:`DedupUnavailableError` when the store fails and ``dedup_failure="closed"``;
         a handler's own exception propagates unchanged.
         """
+        settings = self.settings
         echostr = query.get("echostr")
         if echostr is not None and not body:
-            answer = verify_url(self.token, query.get("signature"), query.get("timestamp"),
+            answer = verify_url(settings.token, query.get("signature"), query.get("timestamp"),
                                 query.get("nonce"), echostr, now=now,
-                                window=self.timestamp_window)
+                                window=settings.timestamp_window)
             return PushResult(body=answer.encode(), content_type=CONTENT_TYPES["text"])
-        if len(body) > self.max_bytes:
-            raise XMLLimitError(f"body of {len(body)} bytes exceeds the {self.max_bytes}-byte limit")
-        fields = _envelope_fields(body, self.max_bytes, self.max_depth)
-        window = self.timestamp_window
-        encrypt = fields.get("Encrypt")
-        encrypted = query.get("encrypt_type") == "aes" or (
-            encrypt is not None and "msg_signature" in query
-        )
-        if encrypted:
-            if type(encrypt) is not str or not encrypt:
-                raise XMLError("safe-mode push without an Encrypt field")
-            crypto = self.crypto
-            if crypto is None:
-                if "MsgType" not in fields and "InfoType" not in fields:
-                    raise NotConfiguredError(
-                        "encrypted push, but no EncodingAESKey/appid is configured")
-                # compatible mode without a key: the plaintext fields, plain signature
-                verify_request(self.token, query, now=now, window=window, nonce_seen=nonce_seen)
-                encrypted = False
-                inner = {k: v for k, v in fields.items() if k != "Encrypt"}
-                json_body = is_json(body)
-            else:
-                verify_request(self.token, query, encrypt=encrypt, now=now, window=window,
-                               nonce_seen=nonce_seen)
-                plaintext = crypto.decrypt(encrypt)
-                inner = decode_body(plaintext, max_bytes=self.max_bytes, max_depth=self.max_depth)
-                json_body = is_json(plaintext)
+        check_size(body, settings.max_bytes)
+        safe = query.get("encrypt_type") == "aes"
+        if not safe and "msg_signature" in query:
+            raise EncryptionModeError("msg_signature without encrypt_type=aes: not a WeChat push")
+        if safe:
+            inner, json_body, encrypted = self._open_safe(query, body, now, nonce_seen)
         else:
-            if self.require_encryption:
+            if settings.require_encryption:
                 raise EncryptionRequiredError("plaintext push refused: safe mode is required")
-            verify_request(self.token, query, now=now, window=window, nonce_seen=nonce_seen)
-            inner = fields
-            json_body = is_json(body)
-
+            verify_request(settings.token, query, now=now, window=settings.timestamp_window,
+                           nonce_seen=nonce_seen)
+            inner = self._decode(body)
+            if "Encrypt" in inner and "MsgType" not in inner and "InfoType" not in inner:
+                raise EncryptionModeError("an encrypted envelope without encrypt_type=aes")
+            json_body, encrypted = is_json(body), False
         message = parse_message(inner)
+        return self._dispatch(message, json_body, encrypted, now, random_bytes, seen,
+                              dedup_failure)
+
+    def _decode(self, body: bytes) -> dict[str, Any]:
+        return decode_body(body, max_bytes=self.settings.max_bytes,
+                           max_depth=self.settings.max_depth)
+
+    def _open_safe(
+        self, query: Mapping[str, str], body: bytes, now: float,
+        nonce_seen: Callable[[str], bool] | None,
+    ) -> tuple[dict[str, Any], bool, bool]:
+        """Verify a safe-mode request before parsing it; the inner fields, JSON?, encrypted?"""
+        settings = self.settings
+        canonical = envelope_encrypt(body)
+        encrypt = canonical[2] if canonical is not None else find_encrypt(body)
+        verify_request(settings.token, query, encrypt=encrypt, now=now,
+                       window=settings.timestamp_window, nonce_seen=nonce_seen)
+        fields: dict[str, Any] | None = None
+        if canonical is None:  # signed, so now worth a full parse: it must agree with the scan
+            fields = self._decode(body)
+            if fields.get("Encrypt") != encrypt:
+                raise XMLError("the Encrypt field is ambiguous (the scan and the parser disagree)")
+        crypto = self.crypto
+        if crypto is not None:
+            plaintext = crypto.decrypt(encrypt)
+            return self._decode(plaintext), is_json(plaintext), True
+        if fields is None or ("MsgType" not in fields and "InfoType" not in fields):
+            raise NotConfiguredError("encrypted push, but no EncodingAESKey/appid is configured")
+        # compatible mode without a key: the plaintext fields beside Encrypt, answered plain
+        return {k: v for k, v in fields.items() if k != "Encrypt"}, is_json(body), False
+
+    def _dispatch(
+        self, message: Push, json_body: bool, encrypted: bool, now: float,
+        random_bytes: Callable[[int], bytes], seen: SeenStore | None,
+        dedup_failure: DedupFailure,
+    ) -> PushResult:
         key = None
+        dedup_failed = False
         if seen is not None:
             key = dedup_key(message)
-            if not seen.add(key):
+            try:
+                new = seen.add(key)
+            except Exception as exc:
+                if dedup_failure == "closed":
+                    raise DedupUnavailableError(
+                        f"de-duplication store failed ({type(exc).__name__}): push refused so "
+                        "that WeChat retries it") from exc
+                new, key, dedup_failed = True, None, True
+            if not new:
                 return PushResult(body=_SUCCESS_BODY, content_type=CONTENT_TYPES["text"],
                                   message=message, encrypted=encrypted, duplicate=True)
         try:
             reply = coerce_reply(self.router.dispatch(message))
             if reply is None or _is_component(message):
                 return PushResult(body=_SUCCESS_BODY, content_type=CONTENT_TYPES["text"],
-                                  message=message, encrypted=encrypted)
+                                  message=message, encrypted=encrypted, dedup_failed=dedup_failed)
             text = self._render(reply, message, json_body, encrypted, int(now), random_bytes)
         except BaseException:
             # the push was not answered: forget it so WeChat's retry is processed again
             if seen is not None and key is not None:
-                seen.discard(key)
+                try:
+                    seen.discard(key)
+                except Exception as exc:
+                    # the handler's exception stays attached as __context__ of exc
+                    raise DedupUnavailableError(
+                        f"the handler failed and the de-duplication store could not forget the "
+                        f"push ({type(exc).__name__}): its retries may be dropped") from exc
             raise
         return PushResult(body=text.encode(), content_type=CONTENT_TYPES["json" if json_body else "xml"],
-                          message=message, encrypted=encrypted)
+                          message=message, encrypted=encrypted, dedup_failed=dedup_failed)
 
     def _render(self, reply: Reply, message: Any, json_body: bool, encrypted: bool, created: int,
                 random_bytes: Callable[[int], bytes]) -> str:

@@ -7,8 +7,8 @@ dangerous parts switched off rather than filtered afterwards:
 * any ``<!DOCTYPE`` raises :class:`UnsafeXMLError` the moment expat sees it, so no entity
   can be declared: no external entities (XXE), no entity expansion ("billion laughs");
   parameter entities are never parsed; an external entity reference raises too;
-* the body size is checked before parsing and the nesting depth while parsing, so an
-  oversized or deeply nested body is rejected early with :class:`XMLLimitError`.
+* the body size is checked before parsing (:class:`BodyTooLargeError`) and the nesting
+  depth while parsing (:class:`NestingTooDeepError`), so hostile bodies fail early.
 
 The result is a dict of the root's children: an element with only text becomes a ``str``
 (exactly its text, CDATA sections and character references joined), an element with child
@@ -30,11 +30,12 @@ import re
 from typing import Any
 from xml.parsers import expat
 
-from wxcore.messages.errors import UnsafeXMLError, XMLError, XMLLimitError
+from wxcore.messages.errors import BodyTooLargeError, NestingTooDeepError, UnsafeXMLError, XMLError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_DEPTH",
+    "check_size",
     "parse_xml",
     "cdata",
     "strip_invalid_xml_chars",
@@ -46,11 +47,21 @@ DEFAULT_MAX_BYTES = 256 * 1024
 DEFAULT_MAX_DEPTH = 8
 
 
+def check_size(body: bytes | str, max_bytes: int) -> None:
+    """Raise :class:`BodyTooLargeError` when ``body`` is longer than ``max_bytes``."""
+    if len(body) > max_bytes:
+        raise BodyTooLargeError(f"body of {len(body)} bytes exceeds the {max_bytes}-byte limit")
+
+
 def _reject_doctype(*_args: object) -> None:
     raise UnsafeXMLError("XML with a DOCTYPE is refused (entity declarations are not allowed)")
 
 
 def _reject_entity(*_args: object) -> None:
+    raise UnsafeXMLError("XML entity declarations and external entities are refused")
+
+
+def _reject_external_entity(*_args: object) -> int:
     raise UnsafeXMLError("XML entity declarations and external entities are refused")
 
 
@@ -74,7 +85,7 @@ class _Builder:
     def start(self, _name: str, _attrs: object) -> None:
         stack = self.stack
         if len(stack) >= self.max_depth:
-            raise XMLLimitError(f"XML nested deeper than {self.max_depth} levels")
+            raise NestingTooDeepError(f"XML nested deeper than {self.max_depth} levels")
         stack.append(self.children)
         self.children = None
         self.text = ""
@@ -111,18 +122,18 @@ def parse_xml(
 ) -> dict[str, Any]:
     """Parse a push body into a dict of the root element's children (see the module doc).
 
-    Raises :class:`UnsafeXMLError` for DOCTYPE/entities, :class:`XMLLimitError` beyond
-    ``max_bytes``/``max_depth`` and :class:`XMLError` for anything not well-formed.
+    Raises :class:`UnsafeXMLError` for DOCTYPE/entities, :class:`BodyTooLargeError` beyond
+    ``max_bytes``, :class:`NestingTooDeepError` beyond ``max_depth`` and :class:`XMLError`
+    for anything not well-formed.
     """
-    if len(body) > max_bytes:
-        raise XMLLimitError(f"body of {len(body)} bytes exceeds the {max_bytes}-byte limit")
+    check_size(body, max_bytes)
     builder = _Builder(max_depth)
     parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _reject_doctype
     parser.EntityDeclHandler = _reject_entity
-    parser.ExternalEntityRefHandler = _reject_entity
+    parser.ExternalEntityRefHandler = _reject_external_entity
     parser.StartElementHandler = builder.start
     parser.EndElementHandler = builder.end
     parser.CharacterDataHandler = builder.data
