@@ -1,19 +1,21 @@
-"""The client: binds an app's credentials, token providers and a transport, and drives calls.
+"""The clients: an app's credentials and providers (:class:`ClientBase`), driven synchronously.
 
 ``Client.call(call)`` runs the per-call policy (:func:`wxcore.policy.run_call`), answering its
 effects: a credential from the matching provider, a request through the transport, an
 invalidation to the provider, a pause through ``sleep``. That loop is the whole executor;
-what to do when WeChat says "token invalid" or "busy" is decided in the core.
+what to do when WeChat says "token invalid" or "busy" is decided in the core, and what every
+executor shares (credential wiring, providers per credential kind, store keys) is in
+:class:`ClientBase`, so an async executor adds only its own loop and providers.
 
-Facades (:class:`~wxcore.adapters.miniprogram.MiniProgram`, ...) subclass :class:`Client`
-and add one-line methods per endpoint.
+Facades (:class:`~wxcore.adapters.miniprogram.MiniProgram`, ...) mix the endpoint
+declarations of :mod:`wxcore.facade` into a client class.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal, TypeVar
 
 from wxcore.endpoint import Call
@@ -24,6 +26,7 @@ from wxcore.redact import redact_url
 from wxcore.tokens import Token
 
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryingTransport, RetryPolicy
+from wxcore.adapters.stores import token_key
 from wxcore.adapters.tokens import (
     AccessTokenFetcher,
     CachedTokenProvider,
@@ -36,25 +39,121 @@ from wxcore.adapters.tokens import (
 )
 from wxcore.adapters.transport import Transport, Urllib3Transport
 
-__all__ = ["Client"]
+__all__ = ["ClientBase", "Client"]
 
 T = TypeVar("T")
 logger = logging.getLogger("wxcore.client")
 
 
-class Client:
-    """One WeChat app (appid + secret) and everything needed to call its APIs.
+class ClientBase:
+    """What every executor shares: an app's credentials, its providers, its store keys.
+
+    The sync :class:`Client` (and an async client) add only the loop that drives
+    :func:`wxcore.policy.run_call` and the providers that fit their way of doing I/O, through
+    two hooks: :meth:`_default_token_provider` and :meth:`_new_ticket_provider`.
+
+    * ``token_provider``: where the access token comes from; by default one the executor
+      makes from ``secret`` (cached in ``token_store``, fetched through ``token_api``:
+      ``"stable"`` for cgi-bin/stable_token, ``"token"`` for cgi-bin/token), or, without a
+      secret, a static provider you fill with :meth:`set_access_token`.
+    * ``ticket_providers``: JS-SDK / card ticket providers to use instead of fetching tickets
+      with this client (for example the central token service's).
+    * Store keys come from :func:`wxcore.adapters.stores.token_key`, so every process and
+      every kind of client that shares a store shares its keys.
+    """
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str | None = None,
+        *,
+        token_provider: TokenProvider | None = None,
+        token_store: TokenStore | None = None,
+        token_api: Literal["stable", "token"] = "stable",
+        ticket_providers: Mapping[str, TokenProvider] | None = None,
+        policy: CallPolicy = DEFAULT_POLICY,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not appid or not isinstance(appid, str):
+            raise UsageError("appid is required (a non-empty string)")
+        if token_api not in ("stable", "token"):
+            raise UsageError(f"token_api must be 'stable' or 'token' (got {token_api!r})")
+        self.appid = appid
+        self.policy = policy
+        self.token_store = token_store
+        self.token_api = token_api
+        self._clock = clock
+        self._secret_provider = SecretProvider(secret, "app secret")
+        self._tickets: dict[str, TokenProvider] = dict(ticket_providers or {})
+        if token_provider is None:
+            token_provider = self._default_token_provider(secret)
+        self.token_provider = token_provider
+        self._credentials: dict[str, TokenProvider] = {
+            "access_token": token_provider,
+            "app_secret": self._secret_provider,
+        }
+
+    def now(self) -> float:
+        """The current time by this client's clock (what builders' date rules are given)."""
+        return self._clock()
+
+    def store_key(self, kind: str, variant: str | None = None) -> str:
+        """This app's key for credential ``kind`` in a shared store."""
+        return token_key(self.appid, kind, variant)
+
+    # -- hooks of each executor -------------------------------------------------------------
+
+    def _default_token_provider(self, secret: str | None) -> TokenProvider:
+        raise NotImplementedError
+
+    def _new_ticket_provider(self, ticket_type: str) -> TokenProvider:
+        raise NotImplementedError
+
+    # -- credentials ------------------------------------------------------------------------
+
+    # -- credentials ------------------------------------------------------------------------
+
+    def credential_provider(self, kind: str) -> TokenProvider:
+        """The provider answering for credential ``kind`` (``access_token``, ...)."""
+        try:
+            return self._credentials[kind]
+        except KeyError:
+            raise UsageError(f"this client has no {kind!r} credential; "
+                             f"it has {sorted(self._credentials)}") from None
+
+    def add_credential(self, kind: str, provider: TokenProvider) -> None:
+        """Make ``provider`` answer for credential ``kind`` (used by component clients)."""
+        self._credentials[kind] = provider
+
+    def set_access_token(self, access_token: str, expires_in: float | None = 7200) -> None:
+        """Use a token obtained elsewhere; ``expires_in=None`` means wxcore never expires it."""
+        expires_at = float("inf") if expires_in is None else self._clock() + expires_in
+        setter = getattr(self.token_provider, "set", None)
+        if setter is None:
+            raise UsageError(f"{type(self.token_provider).__name__} does not accept set tokens")
+        setter(Token(value=access_token, expires_at=expires_at))
+
+    def ticket_provider(self, ticket_type: Literal["jsapi", "wx_card"] = "jsapi") -> TokenProvider:
+        """The provider of the JS-SDK (``jsapi``) or card (``wx_card``) ticket."""
+        if ticket_type not in ("jsapi", "wx_card"):
+            raise UsageError(f"ticket_type must be 'jsapi' or 'wx_card' (got {ticket_type!r})")
+        provider = self._tickets.get(ticket_type)
+        if provider is None:
+            provider = self._tickets[ticket_type] = self._new_ticket_provider(ticket_type)
+        return provider
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(appid={self.appid!r})"
+
+
+class Client(ClientBase):
+    """One WeChat app (appid + secret) and everything needed to call its APIs, synchronously.
 
     * ``transport``: how requests reach WeChat (default: :class:`Urllib3Transport` to WeChat's
       hosts with fail-over). It is wrapped in :class:`RetryingTransport` with ``retry``
       unless ``retry`` is None.
-    * ``token_provider``: where the access token comes from. By default a
-      :class:`CachedTokenProvider` in ``token_store`` (process memory unless given, e.g. a
-      Redis store) fetching through ``token_api`` (``"stable"``: cgi-bin/stable_token, or
-      ``"token"``: cgi-bin/token). Without a secret, a :class:`StaticTokenProvider` that you
-      fill with :meth:`set_access_token`.
-    * ``policy``: the per-call semantic retries; ``clock`` and ``sleep`` are injectable so
-      tests control time.
+    * ``sleep`` is injectable (with ``clock``) so tests control time.
+    * Credentials, token and ticket providers, store keys: see :class:`ClientBase`.
     """
 
     def __init__(
@@ -67,40 +166,34 @@ class Client:
         token_provider: TokenProvider | None = None,
         token_store: TokenStore | None = None,
         token_api: Literal["stable", "token"] = "stable",
+        ticket_providers: Mapping[str, TokenProvider] | None = None,
         policy: CallPolicy = DEFAULT_POLICY,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not appid:
-            raise UsageError("appid is required")
-        self.appid = appid
-        self.policy = policy
-        self._clock = clock
         self._sleep = sleep
         base = transport if transport is not None else Urllib3Transport()
         self.transport: Transport = (
             RetryingTransport(base, retry, sleep=sleep) if retry is not None else base
         )
-        self.token_store = token_store
-        if token_provider is None:
-            if secret:
-                token_provider = CachedTokenProvider(
-                    AccessTokenFetcher(self.call, appid, api=token_api, clock=clock,
-                                       budget=ForceRefreshBudget(
-                                           clock=clock, store=token_store,
-                                           key=f"wxcore:{appid}:force_refresh")),
-                    key=f"wxcore:{appid}:access_token:{token_api}",
-                    store=token_store,
-                    clock=clock,
-                )
-            else:
-                token_provider = StaticTokenProvider(clock=clock)
-        self.token_provider = token_provider
-        self._credentials: dict[str, TokenProvider] = {
-            "access_token": token_provider,
-            "app_secret": SecretProvider(secret, "app secret"),
-        }
-        self._tickets: dict[str, CachedTokenProvider] = {}
+        super().__init__(appid, secret, token_provider=token_provider, token_store=token_store,
+                         token_api=token_api, ticket_providers=ticket_providers, policy=policy,
+                         clock=clock)
+
+    def _default_token_provider(self, secret: str | None) -> TokenProvider:
+        if not secret:
+            return StaticTokenProvider(clock=self._clock)
+        budget = ForceRefreshBudget(clock=self._clock, store=self.token_store,
+                                    key=self.store_key("force_refresh"))
+        fetcher = AccessTokenFetcher(self.call, self.appid, api=self.token_api,
+                                     clock=self._clock, budget=budget)
+        return CachedTokenProvider(fetcher, key=self.store_key("access_token", self.token_api),
+                                   store=self.token_store, clock=self._clock)
+
+    def _new_ticket_provider(self, ticket_type: str) -> TokenProvider:
+        fetcher = TicketFetcher(self.call, ticket_type, clock=self._clock)  # type: ignore[arg-type]
+        return CachedTokenProvider(fetcher, key=self.store_key("ticket", ticket_type),
+                                   store=self.token_store, clock=self._clock)
 
     # -- driving calls --------------------------------------------------------------------
 
@@ -134,18 +227,6 @@ class Client:
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    def credential_provider(self, kind: str) -> TokenProvider:
-        """The provider answering for credential ``kind`` (``access_token``, ...)."""
-        try:
-            return self._credentials[kind]
-        except KeyError:
-            raise UsageError(f"this client has no {kind!r} credential; "
-                             f"it has {sorted(self._credentials)}") from None
-
-    def add_credential(self, kind: str, provider: TokenProvider) -> None:
-        """Make ``provider`` answer for credential ``kind`` (used by component clients)."""
-        self._credentials[kind] = provider
-
     @staticmethod
     def _log_send(request: Request) -> None:
         logger.debug("%s %s (%s)", request.method, redact_url(request.url), request.endpoint)
@@ -155,27 +236,6 @@ class Client:
     def get_access_token(self) -> str:
         """The current access token (fetched or refreshed if needed)."""
         return self.token_provider.get().value
-
-    def set_access_token(self, access_token: str, expires_in: float | None = 7200) -> None:
-        """Use a token obtained elsewhere; ``expires_in=None`` means wxcore never expires it."""
-        expires_at = float("inf") if expires_in is None else self._clock() + expires_in
-        setter = getattr(self.token_provider, "set", None)
-        if setter is None:
-            raise UsageError(f"{type(self.token_provider).__name__} does not accept set tokens")
-        setter(Token(value=access_token, expires_at=expires_at))
-
-    def ticket_provider(self, ticket_type: Literal["jsapi", "wx_card"] = "jsapi") -> CachedTokenProvider:
-        """The cached provider of the JS-SDK (``jsapi``) or card (``wx_card``) ticket."""
-        provider = self._tickets.get(ticket_type)
-        if provider is None:
-            provider = CachedTokenProvider(
-                TicketFetcher(self.call, ticket_type, clock=self._clock),
-                key=f"wxcore:{self.appid}:ticket:{ticket_type}",
-                store=self.token_store,
-                clock=self._clock,
-            )
-            self._tickets[ticket_type] = provider
-        return provider
 
     def get_jsapi_ticket(self) -> str:
         """The JS-SDK ticket for ``wx.config`` signatures, cached for its lifetime."""
@@ -197,4 +257,3 @@ class Client:
 
 
 _C = TypeVar("_C", bound=Client)
-

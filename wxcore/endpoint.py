@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+import inspect
+
 import msgspec
 
 from wxcore.errors import APIError, DecodeError, HTTPStatusError, UsageError, api_error
@@ -32,7 +34,7 @@ from wxcore.http import ACCESS_TOKEN, API_HOST, Auth, Request, Response
 from wxcore.multipart import File, encode_multipart
 from wxcore.redact import SECRET_FIELDS, mask
 
-__all__ = ["WxResult", "Media", "Endpoint", "Call", "json_body", "require"]
+__all__ = ["WxResult", "Media", "Endpoint", "Call", "TableBuilder", "json_body", "require"]
 
 T = TypeVar("T")
 
@@ -255,6 +257,32 @@ class Call(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Call({self.request!r})"
+
+
+class TableBuilder(Generic[T]):
+    """Base of builders declared as data: one row of a family table per endpoint.
+
+    Endpoints that differ only in path, result type and a rule (the datacube queries, the OCR
+    family, ...) are instances of one subclass, whose ``__call__`` builds the call. Each
+    instance carries its own name, docstring and concrete signature (``-> Call[<result>]``),
+    so ``help()``, facades and documentation tools see it as the function it stands for.
+    """
+
+    def __init__(self, endpoint: Endpoint[T], name: str, doc: str) -> None:
+        self.endpoint = endpoint
+        self.__name__ = name
+        self.__qualname__ = self.__name__
+        self.__doc__ = doc
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        signature = inspect.signature(type(self).__call__)
+        parameters = list(signature.parameters.values())[1:]  # without self
+        return signature.replace(parameters=parameters,
+                                 return_annotation=Call[self.endpoint.result])  # type: ignore[name-defined]
+
+    def __repr__(self) -> str:
+        return f"<builder {self.__name__} for {self.endpoint.method} {self.endpoint.path}>"
 
 
 def require(**values: object) -> None:

@@ -30,7 +30,7 @@ before they are put into a message.
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "WxError",

@@ -28,6 +28,7 @@ __all__ = ["RedisTokenStore", "CacheTokenStore", "token_key", "TOKEN_KINDS"]
 TOKEN_KINDS: dict[str, str] = {
     "access_token": "variant: 'stable' (cgi-bin/stable_token) or 'token' (cgi-bin/token)",
     "ticket": "variant: 'jsapi' or 'wx_card'",
+    "force_refresh": "the stable_token force_refresh budget (a counter, not a token)",
     "component_access_token": "appid: the component (third-party platform) appid",
     "component_verify_ticket": "appid: the component appid (durable: keep Redis persistent)",
     "authorizer_access_token": "appid: the component appid; variant: the authorizer appid",

@@ -40,7 +40,7 @@ def test_check_encrypted_data_keeps_the_misspelled_vaild() -> None:
 
 
 def test_weekly_retain_parses_the_documented_example() -> None:
-    call = analysis.get_weekly_retain("20240311", today=date(2024, 3, 20))
+    call = analysis.get_weekly_retain(date(2024, 3, 20), "20240311")
     result = call.parse(answer(
         {"ref_date": "20240311-20240317",
          "visit_uv_new": [{"key": 0, "value": 512}, {"key": 1, "value": 93}],
@@ -51,7 +51,7 @@ def test_weekly_retain_parses_the_documented_example() -> None:
 
 
 def test_visit_trend_keeps_float_stay_times() -> None:
-    call = analysis.get_daily_visit_trend("20240317", today=date(2024, 3, 20))
+    call = analysis.get_daily_visit_trend(date(2024, 3, 20), "20240317")
     result = call.parse(answer({"list": [{
         "ref_date": "20240317", "session_cnt": 18620, "visit_pv": 53214, "visit_uv": 6891,
         "visit_uv_new": 702, "stay_time_uv": 122.37, "stay_time_session": 41.05,
@@ -61,7 +61,7 @@ def test_visit_trend_keeps_float_stay_times() -> None:
 
 
 def test_result_json_reaches_fields_wxcore_does_not_know() -> None:
-    call = analysis.get_daily_summary("20240317", today=date(2024, 3, 20))
+    call = analysis.get_daily_summary(date(2024, 3, 20), "20240317")
     result = call.parse(answer({"list": [{"ref_date": "20240317", "visit_total": 391,
                                           "share_pv": 572, "share_uv": 383,
                                           "new_field_2030": "x"}],

@@ -49,9 +49,9 @@ def test_datacube_rules_are_checked_before_sending(mp: MiniProgram,
 
 
 def test_sandbox_refuses_a_bad_range_sent_raw(mp: MiniProgram) -> None:
-    from wxcore.miniprogram.analysis import WEEKLY_RETAIN
+    from wxcore.miniprogram.analysis import get_weekly_retain
 
-    call = WEEKLY_RETAIN.call(json={"begin_date": "20231107", "end_date": "20231113"})
+    call = get_weekly_retain.endpoint.call(json={"begin_date": "20231107", "end_date": "20231113"})
     with pytest.raises(Exception) as caught:
         mp.call(call)
     assert getattr(caught.value, "errcode", None) == 61501

@@ -27,7 +27,7 @@ beats one WeChat drops. :func:`strip_invalid_xml_chars` does that removal on its
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 from wxcore.messages.errors import BodyTooLargeError, NestingTooDeepError, UnsafeXMLError, XMLError
@@ -57,7 +57,7 @@ def _reject_doctype(*_args: object) -> None:
     raise UnsafeXMLError("XML with a DOCTYPE is refused (entity declarations are not allowed)")
 
 
-def _reject_entity(*_args: object) -> None:
+def _reject_entity(*_args: object) -> NoReturn:
     raise UnsafeXMLError("XML entity declarations and external entities are refused")
 
 

@@ -10,7 +10,11 @@ from collections.abc import Collection
 
 from wxcore.errors import UsageError
 
-__all__ = ["exactly_one", "at_most_one", "max_length", "one_of", "in_range", "no_query"]
+__all__ = ["ENV_VERSIONS", "exactly_one", "at_most_one", "together", "max_length", "one_of",
+           "in_range", "no_query", "page_path"]
+
+#: The Mini Program versions a code, link or message can open (env_version / version_type).
+ENV_VERSIONS = ("release", "trial", "develop")
 
 
 def _given(value: object) -> bool:
@@ -61,3 +65,18 @@ def no_query(name: str, path: str | None) -> None:
     """A usage error when a page path carries a query string (it goes in ``query``)."""
     if path and "?" in path:
         raise UsageError(f"{name} may not contain a query string ('?'); pass it as query")
+
+
+def together(**values: object) -> None:
+    """A usage error when some of ``values`` are given and others are not (all or none)."""
+    given = [name for name, value in values.items() if _given(value)]
+    if given and len(given) != len(values):
+        missing = [name for name in values if name not in given]
+        raise UsageError(f"{' and '.join(values)} go together: {', '.join(missing)} is missing")
+
+
+def page_path(name: str, path: str | None, *, leading_slash: bool) -> None:
+    """A usage error when a page path carries a query, or a leading ``/`` where not allowed."""
+    no_query(name, path)
+    if not leading_slash and path and path.startswith("/"):
+        raise UsageError(f"{name} may not start with '/' (e.g. 'pages/index/index')")

@@ -16,11 +16,11 @@ from __future__ import annotations
 import builtins
 import calendar
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
-from wxcore.endpoint import Call, Endpoint, WxResult
+from wxcore.endpoint import Call, Endpoint, TableBuilder, WxResult
 from wxcore.errors import UsageError
 
 __all__ = [
@@ -33,6 +33,8 @@ __all__ = [
     "VisitTrendItem",
     "VisitTrendResult",
     "date_range",
+    "DatacubeQuery",
+    "QUERIES",
     "get_daily_retain",
     "get_weekly_retain",
     "get_monthly_retain",
@@ -41,6 +43,8 @@ __all__ = [
     "get_weekly_visit_trend",
     "get_monthly_visit_trend",
 ]
+
+R = TypeVar("R")
 
 DateLike = date | str
 Period = Literal["daily", "weekly", "monthly"]
@@ -93,24 +97,6 @@ class VisitTrendResult(WxResult, kw_only=True):
     list: builtins.list[VisitTrendItem] = []
 
 
-def _datacube(name: str, path: str, result: type) -> Endpoint:  # type: ignore[type-arg]
-    # Reads with no side effect: safe to resend after a lost answer.
-    return Endpoint(f"miniprogram.{name}", "POST", f"/datacube/{path}", result, idempotent=True)
-
-
-DAILY_RETAIN = _datacube("daily_retain", "getweanalysisappiddailyretaininfo", RetainResult)
-WEEKLY_RETAIN = _datacube("weekly_retain", "getweanalysisappidweeklyretaininfo", RetainResult)
-MONTHLY_RETAIN = _datacube("monthly_retain", "getweanalysisappidmonthlyretaininfo", RetainResult)
-DAILY_SUMMARY = _datacube("daily_summary", "getweanalysisappiddailysummarytrend",
-                          DailySummaryResult)
-DAILY_VISIT_TREND = _datacube("daily_visit_trend", "getweanalysisappiddailyvisittrend",
-                              VisitTrendResult)
-WEEKLY_VISIT_TREND = _datacube("weekly_visit_trend", "getweanalysisappidweeklyvisittrend",
-                               VisitTrendResult)
-MONTHLY_VISIT_TREND = _datacube("monthly_visit_trend", "getweanalysisappidmonthlyvisittrend",
-                                VisitTrendResult)
-
-
 def _as_date(name: str, value: DateLike) -> date:
     if isinstance(value, datetime):
         return value.date()
@@ -160,50 +146,50 @@ def date_range(
     return begin, end
 
 
-def _query(endpoint: Endpoint, period: Period, begin_date: DateLike,  # type: ignore[type-arg]
-           end_date: DateLike | None, today: date) -> Call:  # type: ignore[type-arg]
-    begin, end = date_range(period, begin_date, end_date, today)
-    return endpoint.call(json={"begin_date": begin.strftime("%Y%m%d"),
-                               "end_date": end.strftime("%Y%m%d")})
+class DatacubeQuery(TableBuilder[R]):
+    """One datacube endpoint and its period rule; calling it builds the call.
+
+    ``query(today, begin_date, end_date=None)`` checks the period's date rule against
+    ``today`` (China time) and returns the call. The endpoints below differ only in data, so
+    each is one row of the table.
+    """
+
+    def __init__(self, name: str, path: str, result: type[R], period: Period, doc: str) -> None:
+        # Reads with no side effect: safe to resend after a lost answer.
+        super().__init__(Endpoint(f"miniprogram.{name}", "POST", f"/datacube/{path}", result,
+                                  idempotent=True), f"get_{name}", doc)
+        self.period: Period = period
+
+    def __call__(self, today: date, begin_date: DateLike,
+                 end_date: DateLike | None = None) -> Call[R]:
+        begin, end = date_range(self.period, begin_date, end_date, today)
+        return self.endpoint.call(json={"begin_date": begin.strftime("%Y%m%d"),
+                                        "end_date": end.strftime("%Y%m%d")})
 
 
-def get_daily_retain(begin_date: DateLike, end_date: DateLike | None = None, *,
-                     today: date) -> Call[RetainResult]:
-    """Day-by-day retention of the users of one day (用户访问小程序日留存)."""
-    return _query(DAILY_RETAIN, "daily", begin_date, end_date, today)
+get_daily_retain = DatacubeQuery("daily_retain", "getweanalysisappiddailyretaininfo",
+                                 RetainResult, "daily",
+                                 "Day-by-day retention of the users of one day (日留存).")
+get_weekly_retain = DatacubeQuery("weekly_retain", "getweanalysisappidweeklyretaininfo",
+                                  RetainResult, "weekly",
+                                  "Week-by-week retention of one Monday..Sunday week (周留存).")
+get_monthly_retain = DatacubeQuery("monthly_retain", "getweanalysisappidmonthlyretaininfo",
+                                   RetainResult, "monthly",
+                                   "Month-by-month retention of one calendar month (月留存).")
+get_daily_summary = DatacubeQuery("daily_summary", "getweanalysisappiddailysummarytrend",
+                                  DailySummaryResult, "daily",
+                                  "Total visits and shares of one day (概况趋势).")
+get_daily_visit_trend = DatacubeQuery("daily_visit_trend", "getweanalysisappiddailyvisittrend",
+                                      VisitTrendResult, "daily", "Visits of one day (日趋势).")
+get_weekly_visit_trend = DatacubeQuery("weekly_visit_trend", "getweanalysisappidweeklyvisittrend",
+                                       VisitTrendResult, "weekly",
+                                       "Visits of one Monday..Sunday week (周趋势).")
+get_monthly_visit_trend = DatacubeQuery("monthly_visit_trend",
+                                        "getweanalysisappidmonthlyvisittrend", VisitTrendResult,
+                                        "monthly", "Visits of one calendar month (月趋势).")
 
-
-def get_weekly_retain(begin_date: DateLike, end_date: DateLike | None = None, *,
-                      today: date) -> Call[RetainResult]:
-    """Week-by-week retention of the users of one Monday..Sunday week (周留存)."""
-    return _query(WEEKLY_RETAIN, "weekly", begin_date, end_date, today)
-
-
-def get_monthly_retain(begin_date: DateLike, end_date: DateLike | None = None, *,
-                       today: date) -> Call[RetainResult]:
-    """Month-by-month retention of the users of one calendar month (月留存)."""
-    return _query(MONTHLY_RETAIN, "monthly", begin_date, end_date, today)
-
-
-def get_daily_summary(begin_date: DateLike, end_date: DateLike | None = None, *,
-                      today: date) -> Call[DailySummaryResult]:
-    """Total visits and shares of one day (概况趋势)."""
-    return _query(DAILY_SUMMARY, "daily", begin_date, end_date, today)
-
-
-def get_daily_visit_trend(begin_date: DateLike, end_date: DateLike | None = None, *,
-                          today: date) -> Call[VisitTrendResult]:
-    """Visits of one day (日趋势)."""
-    return _query(DAILY_VISIT_TREND, "daily", begin_date, end_date, today)
-
-
-def get_weekly_visit_trend(begin_date: DateLike, end_date: DateLike | None = None, *,
-                           today: date) -> Call[VisitTrendResult]:
-    """Visits of one Monday..Sunday week (周趋势)."""
-    return _query(WEEKLY_VISIT_TREND, "weekly", begin_date, end_date, today)
-
-
-def get_monthly_visit_trend(begin_date: DateLike, end_date: DateLike | None = None, *,
-                            today: date) -> Call[VisitTrendResult]:
-    """Visits of one calendar month (月趋势)."""
-    return _query(MONTHLY_VISIT_TREND, "monthly", begin_date, end_date, today)
+#: Every datacube query, for tests, the sandbox and docs.
+QUERIES: tuple[DatacubeQuery[Any], ...] = (
+    get_daily_retain, get_weekly_retain, get_monthly_retain, get_daily_summary,
+    get_daily_visit_trend, get_weekly_visit_trend, get_monthly_visit_trend,
+)

@@ -13,9 +13,11 @@ below are one line each.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import msgspec
 
-from wxcore.endpoint import Call, Endpoint, Media, WxResult, require
+from wxcore.endpoint import Call, Endpoint, Media, TableBuilder, WxResult, require
 from wxcore.errors import UsageError
 from wxcore.miniprogram._checks import exactly_one, max_length, one_of
 from wxcore.miniprogram.errors import InvalidMediaError, errors_of
@@ -51,7 +53,11 @@ __all__ = [
     "ocr_id_card",
     "ocr_printed_text",
     "get_temp_media",
+    "ImageQuery",
+    "IMAGE_QUERIES",
 ]
+
+R = TypeVar("R")
 
 #: WeChat's limit for an uploaded ``img``.
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -249,20 +255,13 @@ class PrintedTextResult(WxResult, kw_only=True):
 # -- endpoints ----------------------------------------------------------------------------
 
 
-def _cv(name: str, path: str, result: type) -> Endpoint:  # type: ignore[type-arg]
+def _cv(name: str, path: str, result: type[R]) -> Endpoint[R]:
     # Recognition only reads the image: resending after a lost answer is harmless.
     return Endpoint(f"miniprogram.{name}", "POST", f"/cv/{path}", result, idempotent=True)
 
 
 AI_CROP = _cv("ai_crop", "img/aicrop", AiCropResult)
-SCAN_QR_CODE = _cv("scan_qr_code", "img/qrcode", ScanQRCodeResult)
-SUPER_RESOLUTION = _cv("super_resolution", "img/superresolution", SuperResolutionResult)
-OCR_BANK_CARD = _cv("ocr_bank_card", "ocr/bankcard", BankCardResult)
-OCR_BUSINESS_LICENSE = _cv("ocr_business_license", "ocr/bizlicense", BusinessLicenseResult)
-OCR_DRIVER_LICENSE = _cv("ocr_driver_license", "ocr/drivinglicense", DriverLicenseResult)
-OCR_VEHICLE_LICENSE = _cv("ocr_vehicle_license", "ocr/driving", VehicleLicenseResult)
 OCR_ID_CARD = _cv("ocr_id_card", "ocr/idcard", IdCardResult)
-OCR_PRINTED_TEXT = _cv("ocr_printed_text", "ocr/comm", PrintedTextResult)
 
 GET_TEMP_MEDIA = Endpoint(
     "miniprogram.get_temp_media",
@@ -274,8 +273,8 @@ GET_TEMP_MEDIA = Endpoint(
 )
 
 
-def _image_call(endpoint: Endpoint, img_url: str | None, img: File | None,  # type: ignore[type-arg]
-                **extra: str | None) -> Call:  # type: ignore[type-arg]
+def _image_call(endpoint: Endpoint[R], img_url: str | None, img: File | None,
+                **extra: str | None) -> Call[R]:
     """The call with the image as ``img_url`` in the query, or as the multipart field ``img``."""
     if exactly_one(img_url=img_url, img=img) == "img_url":
         assert img_url is not None
@@ -308,40 +307,6 @@ def ai_crop(img_url: str | None = None, img: File | None = None, *,
     return _image_call(AI_CROP, img_url, img, ratios=text)
 
 
-def scan_qr_code(img_url: str | None = None, img: File | None = None) -> Call[ScanQRCodeResult]:
-    """Read the barcodes and QR codes in an image (条码/二维码识别)."""
-    return _image_call(SCAN_QR_CODE, img_url, img)
-
-
-def super_resolution(img_url: str | None = None,
-                     img: File | None = None) -> Call[SuperResolutionResult]:
-    """Enlarge an image (图片高清化); the result is a temporary media_id."""
-    return _image_call(SUPER_RESOLUTION, img_url, img)
-
-
-def ocr_bank_card(img_url: str | None = None, img: File | None = None) -> Call[BankCardResult]:
-    """Read a bank card's number (银行卡 OCR)."""
-    return _image_call(OCR_BANK_CARD, img_url, img)
-
-
-def ocr_business_license(img_url: str | None = None,
-                         img: File | None = None) -> Call[BusinessLicenseResult]:
-    """Read a business license (营业执照 OCR)."""
-    return _image_call(OCR_BUSINESS_LICENSE, img_url, img)
-
-
-def ocr_driver_license(img_url: str | None = None,
-                       img: File | None = None) -> Call[DriverLicenseResult]:
-    """Read a driver's licence (驾驶证 OCR)."""
-    return _image_call(OCR_DRIVER_LICENSE, img_url, img)
-
-
-def ocr_vehicle_license(img_url: str | None = None,
-                        img: File | None = None) -> Call[VehicleLicenseResult]:
-    """Read a vehicle licence (行驶证 OCR)."""
-    return _image_call(OCR_VEHICLE_LICENSE, img_url, img)
-
-
 def ocr_id_card(img_url: str | None = None, img: File | None = None, *,
                 type: str = "photo") -> Call[IdCardResult]:
     """Read either side of a Chinese ID card (身份证 OCR); ``type``: ``photo`` or ``scan``."""
@@ -349,10 +314,36 @@ def ocr_id_card(img_url: str | None = None, img: File | None = None, *,
     return _image_call(OCR_ID_CARD, img_url, img, type=type)
 
 
-def ocr_printed_text(img_url: str | None = None,
-                     img: File | None = None) -> Call[PrintedTextResult]:
-    """Read printed text (通用印刷体 OCR)."""
-    return _image_call(OCR_PRINTED_TEXT, img_url, img)
+class ImageQuery(TableBuilder[R]):
+    """A ``/cv/`` endpoint that takes only the image: one row of the table below."""
+
+    def __init__(self, name: str, path: str, result: type[R], doc: str) -> None:
+        super().__init__(_cv(name, path, result), name, doc)
+
+    def __call__(self, img_url: str | None = None, img: File | None = None) -> Call[R]:
+        return _image_call(self.endpoint, img_url, img)
+
+
+scan_qr_code = ImageQuery("scan_qr_code", "img/qrcode", ScanQRCodeResult,
+                          "Read the barcodes and QR codes in an image (条码/二维码识别).")
+super_resolution = ImageQuery("super_resolution", "img/superresolution", SuperResolutionResult,
+                              "Enlarge an image (图片高清化); the result is a temporary media_id.")
+ocr_bank_card = ImageQuery("ocr_bank_card", "ocr/bankcard", BankCardResult,
+                           "Read a bank card's number (银行卡 OCR).")
+ocr_business_license = ImageQuery("ocr_business_license", "ocr/bizlicense",
+                                  BusinessLicenseResult, "Read a business licence (营业执照 OCR).")
+ocr_driver_license = ImageQuery("ocr_driver_license", "ocr/drivinglicense", DriverLicenseResult,
+                                "Read a driver's licence (驾驶证 OCR).")
+ocr_vehicle_license = ImageQuery("ocr_vehicle_license", "ocr/driving", VehicleLicenseResult,
+                                 "Read a vehicle licence (行驶证 OCR).")
+ocr_printed_text = ImageQuery("ocr_printed_text", "ocr/comm", PrintedTextResult,
+                              "Read printed text (通用印刷体 OCR).")
+
+#: The image-only endpoints, for tests, the sandbox and docs.
+IMAGE_QUERIES: tuple[ImageQuery[Any], ...] = (
+    scan_qr_code, super_resolution, ocr_bank_card, ocr_business_license, ocr_driver_license,
+    ocr_vehicle_license, ocr_printed_text,
+)
 
 
 def get_temp_media(media_id: str) -> Call[Media]:

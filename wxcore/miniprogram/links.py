@@ -18,14 +18,13 @@ from collections.abc import Mapping
 
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
-from wxcore.miniprogram._checks import in_range, max_length, no_query, one_of
+from wxcore.miniprogram._checks import ENV_VERSIONS, in_range, max_length, one_of, page_path
 from wxcore.miniprogram.errors import (
     InvalidPageError,
     LifetimeLimitError,
     TooFrequentError,
     errors_of,
 )
-from wxcore.miniprogram.wxacode import ENV_VERSIONS
 
 __all__ = ["ShortLinkResult", "UrlLinkResult", "SchemeResult", "MAX_EXPIRE_DAYS",
            "expiry", "generate_short_link", "generate_urllink", "generate_scheme"]
@@ -107,18 +106,16 @@ def expiry(expire_type: int | None, expire_time: int | None, expire_interval: in
 
 
 def _page(path: str | None, query: str | None, env_version: str | None) -> None:
-    no_query("path", path)
-    if path and path.startswith("/"):
-        raise UsageError("path may not start with '/' (e.g. 'pages/index/index')")
+    page_path("path", path, leading_slash=False)
     max_length("query", query, 1024)
     one_of("env_version", env_version, ENV_VERSIONS)
 
 
-def generate_urllink(*, path: str | None = None, query: str | None = None,
+def generate_urllink(now: float | None = None, *, path: str | None = None, query: str | None = None,
                      env_version: str | None = None, expire_type: int | None = None,
                      expire_time: int | None = None, expire_interval: int | None = None,
-                     cloud_base: Mapping[str, str] | None = None, is_expire: bool | None = None,
-                     now: float | None = None) -> Call[UrlLinkResult]:
+                     cloud_base: Mapping[str, str] | None = None,
+                     is_expire: bool | None = None) -> Call[UrlLinkResult]:
     """A URL Link opening ``path`` (published, no query; default: home) with ``query``.
 
     ``cloud_base`` (``env``, ``domain``, ``path``, ``query``, ``resource_appid``) makes a
@@ -134,11 +131,10 @@ def generate_urllink(*, path: str | None = None, query: str | None = None,
     })
 
 
-def generate_scheme(*, path: str | None = None, query: str | None = None,
+def generate_scheme(now: float | None = None, *, path: str | None = None, query: str | None = None,
                     env_version: str | None = None, expire_type: int | None = None,
                     expire_time: int | None = None, expire_interval: int | None = None,
-                    is_expire: bool | None = None,
-                    now: float | None = None) -> Call[SchemeResult]:
+                    is_expire: bool | None = None) -> Call[SchemeResult]:
     """A URL Scheme opening ``path`` (published, no query; default: home) with ``query``."""
     _page(path, query, env_version)
     jump = {k: v for k, v in (("path", path), ("query", query), ("env_version", env_version))

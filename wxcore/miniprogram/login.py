@@ -14,7 +14,7 @@ import msgspec
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
 from wxcore.http import APP_SECRET_IN_QUERY
-from wxcore.miniprogram._checks import exactly_one
+from wxcore.miniprogram._checks import exactly_one, together
 from wxcore.miniprogram.errors import (
     EncryptedDataNotFoundError,
     InvalidCodeError,
@@ -184,15 +184,10 @@ def get_paid_unionid(
     ``out_trade_no`` (the merchant's own order number) -- exactly one of the two.
     """
     require(openid=openid)
-    pair = (mch_id or None, out_trade_no or None)
-    if transaction_id and any(pair):
-        raise UsageError("pass transaction_id, or mch_id with out_trade_no, not both")
-    if not transaction_id:
-        if not any(pair):
-            raise UsageError("pass transaction_id, or mch_id with out_trade_no (got neither)")
-        if not all(pair):
-            missing = "out_trade_no" if mch_id else "mch_id"
-            raise UsageError(f"mch_id and out_trade_no go together: {missing} is missing")
+    together(mch_id=mch_id, out_trade_no=out_trade_no)
+    if exactly_one(transaction_id=transaction_id, mch_id=mch_id) == "transaction_id":
+        if out_trade_no:
+            raise UsageError("pass transaction_id, or mch_id with out_trade_no, not both")
     return GET_PAID_UNIONID.call(query={
         "openid": openid,
         "transaction_id": transaction_id or None,

@@ -12,11 +12,10 @@ from typing import Literal
 
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
-from wxcore.miniprogram._checks import at_most_one, one_of
+from wxcore.miniprogram._checks import ENV_VERSIONS, at_most_one, one_of
 
-__all__ = ["ActivityIdResult", "create_activity_id", "set_updatable_msg", "VERSION_TYPES"]
+__all__ = ["ActivityIdResult", "create_activity_id", "set_updatable_msg"]
 
-VERSION_TYPES = ("develop", "trial", "release")
 
 
 class ActivityIdResult(WxResult, kw_only=True):
@@ -71,7 +70,7 @@ def set_updatable_msg(activity_id: str, target_state: Literal[0, 1], *,
         missing = [n for n, v in (("path", path), ("version_type", version_type)) if not v]
         if missing:
             raise UsageError(f"{' and '.join(missing)} required when target_state is 1")
-        one_of("version_type", version_type, VERSION_TYPES)
+        one_of("version_type", version_type, ENV_VERSIONS)
         parameters.append({"name": "path", "value": str(path)})
         parameters.append({"name": "version_type", "value": str(version_type)})
     return SET_UPDATABLE_MSG.call(json={

@@ -18,13 +18,12 @@ from collections.abc import Mapping, Sequence
 
 from wxcore.endpoint import Call, Endpoint, Media, require
 from wxcore.errors import UsageError
-from wxcore.miniprogram._checks import in_range, max_length, no_query, one_of
+from wxcore.miniprogram._checks import ENV_VERSIONS, in_range, max_length, one_of, page_path
 from wxcore.miniprogram.errors import InvalidPageError, LifetimeLimitError, errors_of
 
-__all__ = ["ENV_VERSIONS", "line_color", "get_wxacode", "get_wxacode_unlimited",
+__all__ = ["line_color", "get_wxacode", "get_wxacode_unlimited",
            "create_wxaqrcode"]
 
-ENV_VERSIONS = ("release", "trial", "develop")
 _SCENE = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$")
 _ERRORS = errors_of(InvalidPageError, LifetimeLimitError, only=(41030, 45029))
 
@@ -89,10 +88,7 @@ def get_wxacode_unlimited(scene: str, *, page: str | None = None,
     if not _SCENE.match(scene):
         raise UsageError("scene must be 1-32 characters of 0-9A-Za-z and !#$&'()*+,/:;=?@-._~ "
                          f"(got {len(scene)} characters: {scene[:40]!r})")
-    if page is not None:
-        if page.startswith("/"):
-            raise UsageError("page may not start with '/' (e.g. 'pages/index/index')")
-        no_query("page", page)
+    page_path("page", page, leading_slash=False)
     style = _style(width, auto_color, line_color, is_hyaline, env_version)
     return GET_WXACODE_UNLIMITED.call(json={"scene": scene, "page": page or None,
                                             "check_path": check_path, **style})

@@ -1,0 +1,115 @@
+"""Typing is tested: the core passes ``mypy --strict``, and users' type checkers see the facade
+methods' real parameter and result types (sync and async, from one declaration)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import textwrap
+
+import pytest
+
+mypy_api = pytest.importorskip("mypy.api", reason="mypy is in the test extra")
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def package_tree(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """``wxcore`` as installed (the core with ``adapters/`` as ``wxcore.adapters``), as links.
+
+    An editable install maps ``adapters/`` into ``wxcore.adapters`` with an import hook that
+    type checkers cannot follow, so the checks read this tree of links instead.
+    """
+    tree = tmp_path_factory.mktemp("typing")
+    package = tree / "wxcore"
+    package.mkdir()
+    for entry in (ROOT / "wxcore").iterdir():
+        (package / entry.name).symlink_to(entry)
+    (package / "adapters").symlink_to(ROOT / "adapters")
+    return tree
+
+
+def run_mypy(*args: str, path: pathlib.Path | None = None) -> tuple[str, int]:
+    env_path = os.environ.get("MYPYPATH")
+    try:
+        if path is not None:
+            os.environ["MYPYPATH"] = str(path)
+        stdout, stderr, status = mypy_api.run(
+            ["--strict", "--no-error-summary", "--cache-dir", str(ROOT / ".mypy_cache"), *args])
+    finally:
+        if env_path is None:
+            os.environ.pop("MYPYPATH", None)
+        else:
+            os.environ["MYPYPATH"] = env_path
+    return stdout + stderr, status
+
+
+def test_the_core_passes_mypy_strict() -> None:
+    output, status = run_mypy(str(ROOT / "wxcore"))
+    assert status == 0, output
+
+
+SNIPPET = '''
+from typing import TypeVar
+from wxcore.adapters.miniprogram import MiniProgram
+from wxcore.endpoint import Call
+from wxcore.miniprogram.api import MiniProgramAPI
+
+T = TypeVar("T")
+mp = MiniProgram("wx1234567890abcdef", "secret")
+reveal_type(mp.code2session("code"))                 # probe:code2session
+reveal_type(mp.get_weekly_retain("20240311"))        # probe:weekly_retain
+reveal_type(mp.ocr_bank_card(img="card.jpg"))        # probe:ocr
+reveal_type(mp.generate_urllink(path="pages/a"))     # probe:urllink
+mp.code2session(123)                                 # probe:wrong_type
+mp.get_phone_number(cod="x")                         # probe:wrong_name
+mp.get_daily_retain("20240311", today=None)          # probe:bound_today
+
+
+class AsyncMiniProgram(MiniProgramAPI):
+    appid = "wx1234567890abcdef"
+
+    def now(self) -> float:
+        return 0.0
+
+    async def call(self, call: Call[T]) -> T:
+        raise NotImplementedError
+
+
+async def main(amp: AsyncMiniProgram) -> None:
+    reveal_type(await amp.code2session("code"))      # probe:async_await
+    pending = amp.get_phone_number("code")
+    reveal_type(pending)                             # probe:async_plain
+    await pending
+'''
+
+
+def test_users_type_checker_sees_the_builders_types(package_tree: pathlib.Path,
+                                                    tmp_path: pathlib.Path) -> None:
+    snippet = tmp_path / "user_code.py"
+    source = textwrap.dedent(SNIPPET).lstrip("\n")
+    snippet.write_text(source)
+    probes = {m.group(1): number for number, line in enumerate(source.splitlines(), 1)
+              for m in [re.search(r"# probe:(\w+)", line)] if m}
+    output, _ = run_mypy("--follow-imports=silent", str(snippet), path=package_tree)
+    said: dict[int, list[str]] = {}
+    for m in re.finditer(r"user_code\.py:(\d+): (?:note|error): (.*)", output):
+        said.setdefault(int(m.group(1)), []).append(m.group(2))
+
+    def at(probe: str) -> str:
+        """What mypy said on the probe's line: its revealed type if any, else its first error."""
+        messages = said.get(probes[probe], [f"<nothing said> {output}"])
+        revealed = [text for text in messages if text.startswith("Revealed type")]
+        return (revealed or messages)[0]
+
+    assert at("code2session") == 'Revealed type is "wxcore.miniprogram.login.Code2SessionResult"'
+    assert at("weekly_retain") == 'Revealed type is "wxcore.miniprogram.analysis.RetainResult"'
+    assert at("ocr") == 'Revealed type is "wxcore.miniprogram.images.BankCardResult"'
+    assert at("urllink") == 'Revealed type is "wxcore.miniprogram.links.UrlLinkResult"'
+    assert 'Argument 1 has incompatible type "int"; expected "str"' in at("wrong_type")
+    assert 'Unexpected keyword argument "cod"' in at("wrong_name")
+    assert 'Unexpected keyword argument "today"' in at("bound_today")  # not the user's to pass
+    assert at("async_await") == 'Revealed type is "wxcore.miniprogram.login.Code2SessionResult"'
+    assert "Coroutine[Any, Any, wxcore.miniprogram.login.PhoneNumberResult]" in at("async_plain")
