@@ -41,7 +41,8 @@ class BackgroundServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
+        host = self._server.server_address[0]
+        return f"http://{host if isinstance(host, str) else host.decode()}:{self.port}"
 
     def start(self: _S) -> _S:
         """Serve in a background thread; returns self."""

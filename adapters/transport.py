@@ -5,10 +5,18 @@ A transport takes a bound request and returns a :class:`~wxcore.http.Response`, 
 :class:`~wxcore.adapters.retry.RetryingTransport` for that), so its behaviour is easy to state
 and to replace: a test can pass any object with ``send`` and ``close``.
 
-:class:`Urllib3Transport` is the default: one urllib3 ``PoolManager`` (or ``ProxyManager``),
-``retries=False`` so there is no hidden second retry policy, finite connect and read
-timeouts, TLS verification always on, and fail-over across WeChat's alternative API hosts
+:class:`Urllib3Transport` is the default: urllib3 pools with ``retries=False`` (no hidden
+second retry policy) and ``redirect=False``, finite connect and read timeouts (shrunk to the
+current :func:`~wxcore.adapters.deadline.deadline`), TLS verification always on, the proxies
+of the environment (or an explicit one), and fail-over across WeChat's alternative API hosts
 when the preferred one cannot be reached.
+
+What counts as "could not be reached" is decided by what happened on the socket, not by the
+exception's type: the transport's connections note the moment the request starts to leave,
+so a failure before it (refused, DNS, connect timeout, TLS handshake, proxy tunnel) is a
+:class:`~wxcore.errors.ConnectError` -- safe to retry and to fail over, even for a POST --
+and any failure after it (a TLS error or a reset while the answer is read) is a
+:class:`~wxcore.errors.ReadError`, never resent for a non-idempotent request.
 """
 
 from __future__ import annotations
@@ -16,22 +24,23 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+import urllib.request
+from urllib.request import getproxies_environment
 
 import urllib3
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    NewConnectionError,
-    ProtocolError,
-    ProxyError,
-    SSLError,
-)
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError
 from urllib3.exceptions import ReadTimeoutError as _Urllib3ReadTimeout
 
-from wxcore.errors import ConnectError, ReadError, ReadTimeoutError, TransportError
+from wxcore.errors import ConnectError, ReadError, ReadTimeoutError, UsageError
 from wxcore.http import API_HOST, Request, Response
 from wxcore.redact import redact_url
+
+from wxcore.adapters.deadline import time_left
+from wxcore.adapters.logredact import URLLIB3_LOGGERS, redact_library_logs
 
 __all__ = [
     "Transport",
@@ -66,14 +75,64 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+# -- knowing whether the request left ------------------------------------------------------
+
+_sending = threading.local()  # .sent: the current thread's request started to leave
+
+
+class _NotesSending:
+    """Connection mix-in: connect fully (TCP, proxy tunnel, TLS) first, then note that the
+    request is leaving, then send it. urllib3 otherwise connects lazily inside the first
+    write, where a connect failure and a send failure look alike."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "sock", None) is None:
+            self.connect()  # type: ignore[attr-defined]
+        _sending.sent = True
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _HTTPConnection(_NotesSending, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_NotesSending, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
+
+#: NO_PROXY matching as the standard library does it (not in its type stubs, hence getattr).
+_bypass: Any = getattr(urllib.request, "proxy_bypass_environment")
+
+#: ``proxy=`` values: a URL (always that proxy), False (never a proxy), None (the environment).
+ProxySetting = str | Literal[False] | None
+
+
 class Urllib3Transport:
     """The default transport, over urllib3.
 
     ``base_urls`` maps WeChat's logical host to the base URLs to try in order (fail-over moves
-    to the next one only when a connection cannot be made, so a request is never sent twice
-    by the fail-over). Hosts not in the map are reached directly over HTTPS.
-    ``proxy_url`` sends everything through an HTTP(S) proxy; wxcore does not read proxy
-    environment variables by itself, so pass ``os.environ.get("HTTPS_PROXY")`` if you want that.
+    to the next one only when the request provably never left, so fail-over never sends a
+    request twice). Hosts not in the map are reached directly over HTTPS.
+
+    ``proxy``: None (default) uses the proxies of the environment, read once when the
+    transport is made -- ``HTTPS_PROXY`` for https URLs, ``HTTP_PROXY`` for http URLs (either
+    case), and no proxy for hosts matched by ``NO_PROXY`` -- as requests and curl do. A URL
+    sends every request through that proxy, whatever the environment says; False never uses
+    a proxy. ``proxy_headers`` go to the proxy (e.g. ``Proxy-Authorization``); ``proxy_url``
+    is the older name of ``proxy``.
+
+    A float ``timeout`` is both the connect and the read timeout; inside a
+    :func:`~wxcore.adapters.deadline.deadline` both are cut to the time left.
     """
 
     def __init__(
@@ -81,8 +140,9 @@ class Urllib3Transport:
         *,
         base_urls: Mapping[str, Sequence[str]] | None = None,
         timeout: urllib3.Timeout | float = DEFAULT_TIMEOUT,
-        proxy_url: str | None = None,
+        proxy: ProxySetting = None,
         proxy_headers: Mapping[str, str] | None = None,
+        proxy_url: str | None = None,
         maxsize: int = 16,
         ca_certs: str | None = None,
     ) -> None:
@@ -93,28 +153,90 @@ class Urllib3Transport:
         self._default_bases: tuple[str, ...] | None = self._routes.get("*")
         self._preferred: dict[str, int] = {}
         self._lock = threading.Lock()
-        self.timeout = timeout if isinstance(timeout, urllib3.Timeout) else urllib3.Timeout(timeout)
-        kwargs: dict[str, object] = {"maxsize": maxsize, "cert_reqs": "CERT_REQUIRED"}
+        self.timeout = (timeout if isinstance(timeout, urllib3.Timeout)
+                        else urllib3.Timeout(connect=timeout, read=timeout))
+        if proxy_url is not None:
+            if proxy is not None:
+                raise UsageError("give proxy= or its older name proxy_url=, not both")
+            proxy = proxy_url
+        if proxy is not None and proxy is not False and not isinstance(proxy, str):
+            raise UsageError(f"proxy must be a URL, False or None, not {proxy!r}")
+        self._proxy: ProxySetting = proxy or (False if proxy is not None else None)
+        self._env_proxies: dict[str, str] = getproxies_environment() if proxy is None else {}
+        self._proxy_headers = dict(proxy_headers or {})
+        self._pool_kwargs: dict[str, Any] = {"maxsize": maxsize, "cert_reqs": "CERT_REQUIRED"}
         if ca_certs:
-            kwargs["ca_certs"] = ca_certs
-        if proxy_url:
-            self._pool: urllib3.PoolManager = urllib3.ProxyManager(
-                proxy_url, proxy_headers=dict(proxy_headers or {}), **kwargs  # type: ignore[arg-type]
-            )
-        else:
-            self._pool = urllib3.PoolManager(**kwargs)  # type: ignore[arg-type]
+            self._pool_kwargs["ca_certs"] = ca_certs
+        self._pool: urllib3.PoolManager = self._new_pool(None)
+        self._proxy_pools: dict[str, urllib3.PoolManager] = {}
+        self._proxy_by_origin: dict[tuple[str, str], str | None] = {}
+        redact_library_logs(URLLIB3_LOGGERS)
 
     @classmethod
-    def for_base_url(cls, base_url: str, **kwargs: object) -> Urllib3Transport:
+    def for_base_url(cls, base_url: str, **kwargs: Any) -> Urllib3Transport:
         """A transport that sends every request, whatever its host, to ``base_url``.
 
         This is how the client talks to the sandbox, a proxy gateway, or a test server.
         """
-        return cls(base_urls={"*": (base_url,)}, **kwargs)  # type: ignore[arg-type]
+        return cls(base_urls={"*": (base_url,)}, **kwargs)
+
+    # -- pools and proxies ---------------------------------------------------------------
+
+    def _new_pool(self, proxy: str | None) -> urllib3.PoolManager:
+        pool: urllib3.PoolManager
+        if proxy is None:
+            pool = urllib3.PoolManager(**self._pool_kwargs)
+        else:
+            pool = urllib3.ProxyManager(proxy, proxy_headers=self._proxy_headers,
+                                        **self._pool_kwargs)
+        pool.pool_classes_by_scheme = _POOL_CLASSES
+        return pool
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy a request to ``url`` goes through (None: directly)."""
+        if self._proxy is False:
+            return None
+        if isinstance(self._proxy, str):
+            return self._proxy
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.netloc)
+        if origin not in self._proxy_by_origin:
+            chosen = self._env_proxies.get(parts.scheme)
+            if chosen and _bypass(parts.netloc, self._env_proxies):
+                chosen = None
+            self._proxy_by_origin[origin] = chosen or None
+        return self._proxy_by_origin[origin]
+
+    def _pool_for(self, url: str) -> urllib3.PoolManager:
+        proxy = self.proxy_for(url)
+        if proxy is None:
+            return self._pool
+        pool = self._proxy_pools.get(proxy)
+        if pool is None:
+            with self._lock:
+                pool = self._proxy_pools.get(proxy)
+                if pool is None:
+                    pool = self._proxy_pools[proxy] = self._new_pool(proxy)
+        return pool
+
+    # -- sending -------------------------------------------------------------------------
 
     def _bases(self, host: str) -> tuple[str, ...]:
         bases = self._routes.get(host) or self._default_bases
         return bases if bases else (f"https://{host}",)
+
+    def _timeout(self, endpoint: str, base: str) -> urllib3.Timeout:
+        """The timeouts for one attempt, cut to the current deadline."""
+        left = time_left()
+        if left is None:
+            return self.timeout
+        if left <= 0:
+            raise ConnectError(f"{endpoint}: the call's deadline passed before {base} was tried",
+                               endpoint=endpoint)
+        bounded = self.timeout.clone()
+        total = bounded.total
+        bounded.total = min(total, left) if isinstance(total, (int, float)) else left
+        return bounded
 
     def send(self, request: Request) -> Response:
         host = request.host
@@ -127,17 +249,35 @@ class Urllib3Transport:
             index = (start + i) % len(bases)
             url = bases[index] + target
             try:
-                raw = self._pool.urlopen(
+                timeout = self._timeout(request.endpoint, bases[index])
+            except ConnectError:
+                if last is not None:
+                    raise last from None
+                raise
+            _sending.sent = False
+            try:
+                raw = self._pool_for(url).urlopen(
                     request.method,
                     url,
                     body=request.body or None,
                     headers=headers,
                     retries=False,
                     redirect=False,
-                    timeout=self.timeout,
+                    timeout=timeout,
                     preload_content=True,
                 )
-            except (NewConnectionError, ConnectTimeoutError, ProxyError, SSLError) as exc:
+            except _Urllib3ReadTimeout:
+                raise ReadTimeoutError(
+                    f"{request.endpoint}: no answer within the read timeout",
+                    endpoint=request.endpoint, url=redact_url(url),
+                ) from None
+            except HTTPError as exc:
+                if getattr(_sending, "sent", False):
+                    raise ReadError(
+                        f"{request.endpoint}: connection broke after the request was sent, "
+                        f"before the answer arrived in full: {_reason(exc)}",
+                        endpoint=request.endpoint, url=redact_url(url),
+                    ) from None
                 last = ConnectError(
                     f"{request.endpoint}: cannot connect to {bases[index]}: {_reason(exc)}",
                     endpoint=request.endpoint,
@@ -150,17 +290,6 @@ class Urllib3Transport:
                         bases[(index + 1) % len(bases)],
                     )
                 continue
-            except _Urllib3ReadTimeout as exc:
-                raise ReadTimeoutError(
-                    f"{request.endpoint}: no answer within the read timeout",
-                    endpoint=request.endpoint, url=redact_url(url),
-                ) from None
-            except (ProtocolError, HTTPError) as exc:
-                raise ReadError(
-                    f"{request.endpoint}: connection broke before the answer arrived: "
-                    f"{_reason(exc)}",
-                    endpoint=request.endpoint, url=redact_url(url),
-                ) from None
             if index != start:
                 with self._lock:
                     self._preferred[host] = index
@@ -174,6 +303,8 @@ class Urllib3Transport:
 
     def close(self) -> None:
         self._pool.clear()
+        for pool in list(self._proxy_pools.values()):
+            pool.clear()
 
     def __enter__(self) -> Urllib3Transport:
         return self

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +20,7 @@ from wxcore.adapters.sandbox import Fault, SandboxServer
 from wxcore.adapters.sandbox.core import ROUTES, route
 from wxcore.adapters.transport import Urllib3Transport
 from tests.conftest import free_port
+from tests.netkit import ForwardingProxy, RawServer, answer, break_tls, self_signed
 
 
 class Echo(WxResult, kw_only=True):
@@ -111,6 +114,7 @@ def test_server_that_closes_mid_answer_is_not_retried_for_non_idempotent_request
     post = Endpoint("test.post", "POST", "/x", Echo, auth=NO_AUTH)
     with pytest.raises(ReadError):
         transport.send(post.call(json={}).request)
+    listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() waiting for a resend
     listener.close()
     thread.join(timeout=2)
     assert accepted == [1]
@@ -133,3 +137,141 @@ def test_tls_verification_is_on_by_default() -> None:
     assert transport._pool.connection_pool_kw["cert_reqs"] == "CERT_REQUIRED"
     assert transport.timeout.connect_timeout == 5.0 and transport.timeout.read_timeout == 15.0
 
+
+
+# -- what may be resent: decided by whether the request left, not by the exception's type --
+
+POST = Endpoint("test.post", "POST", "/cgi-bin/message/subscribe/send", Echo, auth=NO_AUTH)
+GET = Endpoint("test.get", "GET", "/cgi-bin/get", Echo, auth=NO_AUTH, idempotent=True)
+
+
+@pytest.fixture(scope="module")
+def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+def _retrying(bases: list[str], ca_certs: str | None = None, **policy: object) -> RetryingTransport:
+    inner = Urllib3Transport(base_urls={"api.weixin.qq.com": bases}, ca_certs=ca_certs,
+                             proxy=False, timeout=5.0)
+    return RetryingTransport(inner, RetryPolicy(jitter=0.0, **policy),  # type: ignore[arg-type]
+                             sleep=lambda s: None)
+
+
+def test_a_tls_error_while_reading_the_answer_never_resends_a_post(
+        tls_pair: tuple[str, str]) -> None:
+    with RawServer(break_tls, tls=tls_pair) as server:
+        transport = _retrying([server.base_url, server.base_url], ca_certs=tls_pair[0])
+        with pytest.raises(ReadError) as info:
+            transport.send(POST.call(json={"touser": "o1"}).request)
+        assert not isinstance(info.value, ConnectError)
+        assert server.arrivals == 1  # not 3 (retries), not 6 (retries x fail-over)
+
+
+def test_a_tls_error_while_reading_is_retried_for_idempotent_requests_without_fail_over(
+        tls_pair: tuple[str, str]) -> None:
+    with RawServer(break_tls, tls=tls_pair) as server, RawServer(answer()) as spare:
+        transport = _retrying([server.base_url, spare.base_url], ca_certs=tls_pair[0])
+        with pytest.raises(ReadError):
+            transport.send(GET.call().request)
+        assert server.arrivals == 3 and spare.arrivals == 0
+
+
+def test_a_failed_tls_handshake_is_a_connect_error_and_fails_over(
+        tls_pair: tuple[str, str]) -> None:
+    # No ca_certs: the self-signed certificate is not trusted, the handshake fails.
+    with RawServer(answer(), tls=tls_pair) as untrusted, RawServer(answer()) as good:
+        transport = _retrying([untrusted.base_url, good.base_url])
+        assert transport.send(POST.call(json={}).request).status == 200
+        assert untrusted.connections >= 1 and untrusted.arrivals == 0
+        assert good.arrivals == 1
+
+
+def test_a_reset_after_the_request_was_read_never_resends_a_post() -> None:
+    def reset(conn: socket.socket, request: bytes) -> None:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    with RawServer(reset) as server:
+        transport = _retrying([server.base_url, server.base_url])
+        with pytest.raises(ReadError):
+            transport.send(POST.call(json={}).request)
+        assert server.arrivals == 1
+
+
+def test_a_redirect_is_returned_not_followed() -> None:
+    with RawServer(answer()) as elsewhere:
+        moved = answer(302, b"", {"Location": elsewhere.base_url + "/cgi-bin/get"})
+        with RawServer(moved) as server:
+            transport = Urllib3Transport.for_base_url(server.base_url, proxy=False)
+            response = transport.send(GET.call().request)
+            assert response.status == 302 and response.headers["location"].startswith(
+                elsewhere.base_url)
+            assert server.arrivals == 1 and elsewhere.arrivals == 0
+
+
+def test_a_float_timeout_is_the_connect_and_the_read_timeout() -> None:
+    transport = Urllib3Transport(timeout=1.5)
+    assert transport.timeout.connect_timeout == 1.5 and transport.timeout.read_timeout == 1.5
+
+
+def test_the_deadline_bounds_one_send_with_its_retries() -> None:
+    def silent(conn: socket.socket, request: bytes) -> None:
+        time.sleep(3)
+
+    with RawServer(silent) as server:
+        transport = _retrying([server.base_url], max_attempts=10, deadline=0.5)
+        started = time.monotonic()
+        with pytest.raises(ReadTimeoutError):
+            transport.send(GET.call().request)
+        # The 5 s read timeout was cut to the deadline, and no retry was started after it.
+        assert time.monotonic() - started < 2.5
+        assert server.arrivals == 1
+
+
+# -- proxies from the environment, or an explicit one ----------------------------------------
+
+@pytest.fixture
+def proxy() -> Iterator[ForwardingProxy]:
+    with ForwardingProxy() as running:
+        yield running
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+def test_http_proxy_from_the_environment_is_used(
+        proxy: ForwardingProxy, no_proxy_env: pytest.MonkeyPatch,
+        sandbox_server: SandboxServer) -> None:
+    no_proxy_env.setenv("HTTP_PROXY", proxy.base_url)
+    transport = Urllib3Transport.for_base_url(sandbox_server.base_url)
+    assert transport.send(GET.call().request).status == 404  # the sandbox answered, via proxy
+    assert proxy.forwarded == [sandbox_server.base_url + "/cgi-bin/get"]
+    assert transport.proxy_for("https://api.weixin.qq.com/x") is None  # no HTTPS_PROXY set
+
+
+def test_no_proxy_bypasses_the_environment_proxy(
+        proxy: ForwardingProxy, no_proxy_env: pytest.MonkeyPatch,
+        sandbox_server: SandboxServer) -> None:
+    no_proxy_env.setenv("http_proxy", proxy.base_url)
+    no_proxy_env.setenv("no_proxy", "localhost,127.0.0.1")
+    transport = Urllib3Transport.for_base_url(sandbox_server.base_url)
+    assert transport.send(GET.call().request).status == 404
+    assert proxy.forwarded == [] and sandbox_server.sandbox.calls["/cgi-bin/get"] == 1
+
+
+def test_an_explicit_proxy_wins_and_false_means_none(
+        proxy: ForwardingProxy, no_proxy_env: pytest.MonkeyPatch,
+        sandbox_server: SandboxServer) -> None:
+    no_proxy_env.setenv("NO_PROXY", "*")
+    explicit = Urllib3Transport.for_base_url(sandbox_server.base_url, proxy=proxy.base_url)
+    explicit.send(GET.call().request)
+    assert len(proxy.forwarded) == 1
+    no_proxy_env.setenv("HTTP_PROXY", proxy.base_url)
+    no_proxy_env.delenv("NO_PROXY")
+    direct = Urllib3Transport.for_base_url(sandbox_server.base_url, proxy=False)
+    direct.send(GET.call().request)
+    assert len(proxy.forwarded) == 1 and sandbox_server.sandbox.calls["/cgi-bin/get"] == 2
