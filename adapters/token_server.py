@@ -45,6 +45,7 @@ from wxcore.tokens import DEFAULT_REFRESH_MARGIN, Token
 
 from wxcore.adapters.client import Client
 from wxcore.adapters.httpserver import BackgroundServer, QuietThreadingServer
+from wxcore.adapters.singleflight import SingleFlight
 from wxcore.adapters.tokens import TokenProvider
 
 __all__ = ["TokenService", "TokenServer", "RemoteTokenProvider", "KINDS", "MIN_SECRET_LENGTH"]
@@ -240,9 +241,12 @@ class RemoteTokenProvider:
     """A :class:`~wxcore.adapters.tokens.TokenProvider` that gets tokens from a token server.
 
     ``base_url`` is the service (``http://tokens.internal:8760``), ``secret`` the shared
-    secret. A token is kept locally until ``margin`` seconds before it expires (one request
-    per refresh, not per call; threads share it single-flight). ``invalidate`` tells the
-    service WeChat rejected the token, so the service renews it once for everybody.
+    secret. A token is kept locally until ``margin`` seconds before it expires (at most half
+    its lifetime; one request per refresh, not per call). Threads share one request and its
+    outcome, success or failure, waiting for it at most ``wait_timeout`` seconds (default:
+    the connect plus the read timeout, plus 5 s). A float ``timeout`` is both the connect
+    and the read timeout. ``invalidate`` tells the service WeChat rejected the token, so the
+    service renews it once for everybody.
     """
 
     def __init__(
@@ -256,6 +260,7 @@ class RemoteTokenProvider:
         margin: float = DEFAULT_REFRESH_MARGIN,
         clock: Callable[[], float] = time.time,
         pool: urllib3.PoolManager | None = None,
+        wait_timeout: float | None = None,
     ) -> None:
         if kind not in KINDS:
             raise UsageError(f"unknown token kind {kind!r}; one of {sorted(KINDS)}")
@@ -265,7 +270,15 @@ class RemoteTokenProvider:
         self.appid = appid
         self.kind = kind
         self.margin = margin
-        self.timeout = timeout if isinstance(timeout, urllib3.Timeout) else urllib3.Timeout(timeout)
+        self.timeout = (timeout if isinstance(timeout, urllib3.Timeout)
+                        else urllib3.Timeout(connect=timeout, read=timeout))
+        connect = self.timeout.connect_timeout
+        self._read_seconds = _seconds(self.timeout, "_read")
+        if wait_timeout is None:
+            wait_timeout = (connect if isinstance(connect, (int, float)) else 10.0) + (
+                self._read_seconds or 10.0) + 5.0
+        self._flight: SingleFlight[Token] = SingleFlight(f"{kind} of {appid} from {base_url}",
+                                                         wait_timeout)
         self._headers = {"Authorization": f"Bearer {secret}"}
         self._path = f"/token/{quote(appid, safe='')}/{kind}"
         self._pool = pool if pool is not None else urllib3.PoolManager(maxsize=4)
@@ -277,20 +290,24 @@ class RemoteTokenProvider:
         token = self._token
         if token is not None and token.is_fresh(self._clock(), self.margin):
             return token
-        with self._lock:
-            token = self._token
-            if token is not None and token.is_fresh(self._clock(), self.margin):
-                return token
-            now = self._clock()
-            answer = self._request("GET", self._path)
-            value = answer.get(KINDS[self.kind])
-            expires_in = answer.get("expires_in")
-            if not isinstance(value, str) or not isinstance(expires_in, (int, float)):
-                raise TokenError(f"token service at {self.base_url} sent an answer without "
-                                 f"{KINDS[self.kind]} and expires_in")
-            token = Token(value=value, expires_at=now + expires_in)
-            self._token = token
+        return self._flight.run(self._fetch)
+
+    def _fetch(self) -> Token:
+        """The one request of a flight (re-checks first: a flight may just have ended)."""
+        token = self._token
+        if token is not None and token.is_fresh(self._clock(), self.margin):
             return token
+        now = self._clock()
+        answer = self._request("GET", self._path)
+        value = answer.get(KINDS[self.kind])
+        expires_in = answer.get("expires_in")
+        if not isinstance(value, str) or not isinstance(expires_in, (int, float)):
+            raise TokenError(f"token service at {self.base_url} sent an answer without "
+                             f"{KINDS[self.kind]} and expires_in")
+        token = Token(value=value, expires_at=now + expires_in, issued_at=now)
+        with self._lock:
+            self._token = token
+        return token
 
     def invalidate(self, stale: Token) -> None:
         with self._lock:
@@ -313,7 +330,7 @@ class RemoteTokenProvider:
                                      redirect=False, timeout=self.timeout)
         except _Urllib3ReadTimeout:
             raise TokenError(f"token service at {self.base_url} did not answer within "
-                             f"{self.timeout.read_timeout}s") from None
+                             f"{self._read_seconds}s") from None
         except HTTPError as exc:
             reason = getattr(exc, "reason", None) or exc
             raise TokenError(f"token service at {self.base_url} is unreachable ({reason}); "
@@ -338,3 +355,16 @@ class RemoteTokenProvider:
 
     def __repr__(self) -> str:
         return f"RemoteTokenProvider({self.base_url!r}, appid={self.appid!r}, kind={self.kind!r})"
+
+
+def _seconds(timeout: urllib3.Timeout, part: str) -> float | None:
+    """The read (or connect) seconds of a not-yet-started ``Timeout``, or its total.
+
+    ``Timeout.read_timeout`` raises ``TimeoutStateError`` on a Timeout that was never
+    started when a total is set, so it is not usable for messages.
+    """
+    value = getattr(timeout, part, None)
+    if isinstance(value, (int, float)):
+        return float(value)
+    total = timeout.total
+    return float(total) if isinstance(total, (int, float)) else None

@@ -6,9 +6,11 @@ still holds that very value, so a token another thread or process already renewe
 thrown away.
 
 * :class:`CachedTokenProvider` keeps a token in a :class:`TokenStore` and refreshes it
-  single-flight (one fetch, however many threads find it stale) and ahead of expiry (a
-  margin before it runs out; while the old token is still valid, other threads keep using it
-  instead of waiting).
+  single-flight (one fetch, however many threads find it stale; the threads that waited
+  share its outcome, success or failure) and ahead of expiry (a margin before it runs out,
+  at most half its lifetime; while the old token is still valid, other threads keep using
+  it instead of waiting). One fetch is bounded by :data:`FETCH_DEADLINE`, and the shared
+  stores' refresh leases are sized from it.
 * :class:`StaticTokenProvider` holds a token the user manages (``set_access_token``).
 * :class:`AccessTokenFetcher` is the token policy: ``stable_token`` by default (every caller
   gets the same token), ``force_refresh`` only when WeChat rejected the very token still
@@ -24,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Literal, Protocol, runtime_checkable
 
-from wxcore.errors import TokenError, UsageError
+from wxcore.errors import TokenError, UsageError, WxError
 from wxcore.tokens import (
     DEFAULT_REFRESH_MARGIN,
     Token,
@@ -33,6 +35,9 @@ from wxcore.tokens import (
     fetch_ticket,
     token_from_result,
 )
+
+from wxcore.adapters.deadline import deadline
+from wxcore.adapters.singleflight import SingleFlight, TokenWaitTimeout
 
 __all__ = [
     "TokenProvider",
@@ -45,6 +50,9 @@ __all__ = [
     "AccessTokenFetcher",
     "TicketFetcher",
     "Fetch",
+    "TokenWaitTimeout",
+    "FETCH_DEADLINE",
+    "DEFAULT_LOCK_TTL",
 ]
 
 logger = logging.getLogger("wxcore.tokens")
@@ -52,6 +60,15 @@ logger = logging.getLogger("wxcore.tokens")
 #: Fetches a new token. ``rejected`` is the token WeChat last rejected, if any, so the fetcher
 #: can tell "the cache went stale" from "WeChat refused the token it still hands out".
 Fetch = Callable[["Token | None"], Token]
+
+#: Seconds one token fetch may take, every retry, fail-over and resend included. It is applied
+#: as a :func:`~wxcore.adapters.deadline.deadline`, which the urllib3 transport honours.
+FETCH_DEADLINE = 25.0
+#: The default refresh lease of the shared stores: a fetch's bound plus room for the store's
+#: own round trips, so a second process never starts fetching while the first still is.
+DEFAULT_LOCK_TTL = FETCH_DEADLINE + 5.0
+#: How long a caller waits for someone else's refresh (the lease, and a little more).
+DEFAULT_WAIT_TIMEOUT = DEFAULT_LOCK_TTL + 5.0
 
 
 @runtime_checkable
@@ -83,9 +100,13 @@ class TokenStore(Protocol):
 
 
 class MemoryTokenStore:
-    """Tokens in this process's memory, with a per-key thread lock for single-flight."""
+    """Tokens in this process's memory, with a per-key thread lock for single-flight.
 
-    def __init__(self) -> None:
+    A blocking ``lock`` waits at most ``lock_timeout`` seconds, then yields False.
+    """
+
+    def __init__(self, lock_timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
+        self.lock_timeout = lock_timeout
         self._tokens: dict[str, Token] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -108,7 +129,7 @@ class MemoryTokenStore:
     def lock(self, key: str, blocking: bool = True) -> Iterator[bool]:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
-        acquired = lock.acquire(blocking)
+        acquired = lock.acquire(True, self.lock_timeout) if blocking else lock.acquire(False)
         try:
             yield acquired
         finally:
@@ -122,9 +143,12 @@ class MemoryTokenStore:
 class CachedTokenProvider:
     """A token cached in ``store`` under ``key`` and refreshed single-flight by ``fetch``.
 
-    ``margin`` seconds before expiry the token counts as due: one caller refreshes it while
-    the others keep using the still-valid token. Once it has expired (or was invalidated),
-    callers wait for the one refresh instead of each fetching.
+    ``margin`` seconds before expiry (at most half the token's lifetime, see
+    :func:`~wxcore.tokens.refresh_margin`) the token counts as due: one caller refreshes it
+    while the others keep using the still-valid token. Once it has expired (or was
+    invalidated), callers wait -- at most ``wait_timeout`` seconds, then
+    :class:`TokenWaitTimeout` -- for the one refresh and share its outcome: its token, or
+    its error. ``fetch_deadline`` bounds one fetch (see :data:`FETCH_DEADLINE`).
     """
 
     def __init__(
@@ -134,14 +158,25 @@ class CachedTokenProvider:
         key: str,
         store: TokenStore | None = None,
         margin: float = DEFAULT_REFRESH_MARGIN,
+        fetch_deadline: float | None = FETCH_DEADLINE,
+        wait_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._fetch = fetch
         self.key = key
         self.store: TokenStore = store if store is not None else MemoryTokenStore()
         self.margin = margin
+        self.fetch_deadline = fetch_deadline
+        if wait_timeout is None:
+            store_wait = getattr(self.store, "wait_timeout", None) or DEFAULT_WAIT_TIMEOUT
+            wait_timeout = float(store_wait) + (fetch_deadline or FETCH_DEADLINE)
+        self._flight: SingleFlight[Token | None] = SingleFlight(key, wait_timeout)
         self._clock = clock
         self._rejected: Token | None = None
+
+    @property
+    def wait_timeout(self) -> float:
+        return self._flight.wait_timeout
 
     def get(self) -> Token:
         token = self.store.load(self.key)
@@ -150,19 +185,37 @@ class CachedTokenProvider:
             return token
         if token is not None and token.remaining(now) > 0:
             # Due but still valid: refresh if nobody else is, otherwise use it meanwhile.
-            with self.store.lock(self.key, blocking=False) as acquired:
-                if acquired:
-                    return self._refresh()
-            return token
+            if self._flight.busy:
+                return token
+            try:
+                fresh = self._flight.run(lambda: self._lead(blocking=False))
+            except WxError as exc:
+                logger.warning("%s: early refresh failed (%s: %s); the current token is still "
+                               "valid for %.0fs", self.key, type(exc).__name__, exc,
+                               token.remaining(self._clock()))
+                return token
+            return fresh if fresh is not None else token
+        for _ in range(2):  # a non-blocking leader may hand back nothing: then lead ourselves
+            fresh = self._flight.run(lambda: self._lead(blocking=True))
+            if fresh is not None and fresh.remaining(self._clock()) > 0:
+                return fresh
+        raise TokenWaitTimeout(f"could not obtain a valid token for {self.key}")
+
+    def _lead(self, blocking: bool) -> Token | None:
+        """The one refresh of a flight: take the store's lock and fetch, or read what another
+        process stored. None when ``blocking`` is False and someone else holds the lock."""
         for _ in range(2):  # twice: the new token may be dropped again before we read it
-            with self.store.lock(self.key) as acquired:
+            with self.store.lock(self.key, blocking) as acquired:
                 if acquired:
                     return self._refresh()
+            if not blocking:
+                return None
             # Another caller (maybe another process) held the lock and stored a new token.
             token = self.store.load(self.key)
             if token is not None and token.remaining(self._clock()) > 0:
                 return token
-        raise TokenError(f"could not take the refresh lock for {self.key}")
+        raise TokenWaitTimeout(f"could not take the refresh lock for {self.key}, and no new "
+                               f"token appeared meanwhile")
 
     def _refresh(self) -> Token:
         """Under the lock: re-check the store (someone may have refreshed), else fetch."""
@@ -170,7 +223,8 @@ class CachedTokenProvider:
         if token is not None and token.is_fresh(self._clock(), self.margin):
             return token
         rejected, self._rejected = self._rejected, None
-        fresh = self._fetch(rejected)
+        with deadline(self.fetch_deadline):
+            fresh = self._fetch(rejected)
         self.store.save(self.key, fresh)
         logger.info("%s: new token %r", self.key, fresh)
         return fresh

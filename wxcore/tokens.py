@@ -27,26 +27,54 @@ __all__ = [
     "fetch_ticket",
     "token_from_result",
     "DEFAULT_REFRESH_MARGIN",
+    "MARGIN_FRACTION",
+    "refresh_margin",
 ]
 
 #: Refresh this many seconds before expiry. WeChat's stable_token starts handing out the next
 #: token five minutes before the current one expires, and both stay valid meanwhile.
 DEFAULT_REFRESH_MARGIN = 300.0
 
+#: The margin is at most this fraction of a token's lifetime. WeChat may hand out a token
+#: with less time left than the margin (stable_token answers the current token's remaining
+#: lifetime); an absolute margin would then call it due at once and refetch it on every call.
+MARGIN_FRACTION = 0.5
+
+
+def refresh_margin(margin: float, lifetime: float | None) -> float:
+    """The margin to use for a token that lived ``lifetime`` seconds when it was obtained.
+
+    ``min(margin, MARGIN_FRACTION * lifetime)``: a token is used for at least half the life
+    it had when fetched, so a short-lived answer is refetched a few times, not every call.
+    """
+    if lifetime is None:
+        return margin
+    return min(margin, MARGIN_FRACTION * max(0.0, lifetime))
+
 
 class Token(msgspec.Struct, frozen=True, kw_only=True):
     """A credential and the absolute time (seconds since the epoch) it stops working.
 
     ``expires_at`` is ``math.inf`` for credentials that do not expire (an app secret, a token
-    the user manages without an expiry). Two tokens are equal when value and expiry are.
+    the user manages without an expiry). ``issued_at``, when known, is when it was obtained:
+    it bounds the refresh margin by the token's lifetime (:func:`refresh_margin`). Two tokens
+    are equal when all three are.
     """
 
     value: str
     expires_at: float = math.inf
+    issued_at: float | None = None
+
+    @property
+    def lifetime(self) -> float | None:
+        """Seconds between ``issued_at`` and expiry, if both are known."""
+        if self.issued_at is None or math.isinf(self.expires_at):
+            return None
+        return self.expires_at - self.issued_at
 
     def is_fresh(self, now: float, margin: float = DEFAULT_REFRESH_MARGIN) -> bool:
-        """True while ``now`` is more than ``margin`` seconds before expiry."""
-        return now < self.expires_at - margin
+        """True while ``now`` is more than the (lifetime-bounded) margin before expiry."""
+        return now < self.expires_at - refresh_margin(margin, self.lifetime)
 
     def remaining(self, now: float) -> float:
         """Seconds left before expiry (negative once expired)."""
@@ -124,4 +152,4 @@ def fetch_ticket(ticket_type: Literal["jsapi", "wx_card"] = "jsapi") -> Call[Tic
 def token_from_result(result: AccessTokenResult | TicketResult, now: float) -> Token:
     """The :class:`Token` a token endpoint's result stands for, as seen at time ``now``."""
     value = result.access_token if isinstance(result, AccessTokenResult) else result.ticket
-    return Token(value=value, expires_at=now + result.expires_in)
+    return Token(value=value, expires_at=now + result.expires_in, issued_at=now)

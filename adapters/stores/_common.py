@@ -1,7 +1,7 @@
 """What the shared stores have in common: how a token is written, and how waiters wait.
 
-A token is stored as a small JSON object (``{"value": ..., "expires_at": ...}``, with
-``expires_at`` null for a token that never expires), so Redis scripts and any cache back end
+A token is stored as a small JSON object (``{"value": ..., "expires_at": ..., "issued_at":
+...}``, with ``expires_at`` null for a token that never expires), so Redis scripts and any cache back end
 can read it. :class:`Backoff` is the short, growing pause between two looks at a lock held by
 someone else.
 """
@@ -22,9 +22,10 @@ __all__ = ["encode_token", "decode_token", "Backoff", "ttl_for"]
 _ENCODER = msgspec.json.Encoder()
 
 
-class _Stored(msgspec.Struct):
+class _Stored(msgspec.Struct, omit_defaults=True):
     value: str
     expires_at: float | None = None
+    issued_at: float | None = None
 
 
 _DECODER = msgspec.json.Decoder(_Stored)
@@ -36,7 +37,7 @@ EXPIRED_GRACE = 60.0
 
 def encode_token(token: Token) -> bytes:
     expires_at = None if math.isinf(token.expires_at) else token.expires_at
-    return _ENCODER.encode(_Stored(token.value, expires_at))
+    return _ENCODER.encode(_Stored(token.value, expires_at, token.issued_at))
 
 
 def decode_token(raw: bytes | str | None) -> Token | None:
@@ -48,7 +49,8 @@ def decode_token(raw: bytes | str | None) -> Token | None:
     except msgspec.DecodeError:
         return None
     return Token(value=stored.value,
-                 expires_at=math.inf if stored.expires_at is None else stored.expires_at)
+                 expires_at=math.inf if stored.expires_at is None else stored.expires_at,
+                 issued_at=stored.issued_at)
 
 
 def ttl_for(token: Token, now: float) -> float | None:

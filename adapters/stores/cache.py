@@ -28,7 +28,7 @@ from typing import Any
 from wxcore.tokens import Token
 
 from wxcore.adapters.stores._common import Backoff, decode_token, encode_token, ttl_for
-from wxcore.adapters.tokens import MemoryTokenStore
+from wxcore.adapters.tokens import DEFAULT_LOCK_TTL, MemoryTokenStore
 
 __all__ = ["CacheTokenStore"]
 
@@ -49,7 +49,9 @@ class CacheTokenStore:
     """A :class:`~wxcore.adapters.tokens.TokenStore` over a get/set cache object.
 
     ``prefix`` is put before every key. ``lock_ttl`` bounds a refresh when the cache has
-    ``add``; ``wait_timeout`` (default ``lock_ttl`` + 5 s) bounds a waiter's wait.
+    ``add`` (default: a token fetch's deadline plus 5 s, see
+    :data:`~wxcore.adapters.tokens.DEFAULT_LOCK_TTL`); ``wait_timeout`` (default
+    ``lock_ttl`` + 5 s) bounds a waiter's wait.
     """
 
     def __init__(
@@ -57,7 +59,7 @@ class CacheTokenStore:
         cache: Any,
         *,
         prefix: str = "",
-        lock_ttl: float = 30.0,
+        lock_ttl: float = DEFAULT_LOCK_TTL,
         wait_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:

@@ -46,7 +46,7 @@ from wxcore.errors import TokenError, UsageError
 from wxcore.tokens import Token
 
 from wxcore.adapters.stores._common import Backoff, decode_token, encode_token, ttl_for
-from wxcore.adapters.tokens import MemoryTokenStore
+from wxcore.adapters.tokens import DEFAULT_LOCK_TTL, FETCH_DEADLINE, MemoryTokenStore
 
 __all__ = ["RedisTokenStore"]
 
@@ -119,9 +119,12 @@ class RedisTokenStore:
     ``client`` is a ``redis.Redis`` or a URL (``redis://host:6379/0``; the connection then has
     ``socket_timeout`` and a 1-second connect timeout, so a dead Redis is noticed quickly).
     ``prefix`` is put before every key (keys from :class:`~wxcore.adapters.client.Client`
-    already read ``wxcore:{appid}:access_token:stable``). ``lock_ttl`` bounds a refresh: keep
-    it above the time a token fetch can take with its retries. ``wait_timeout`` (default
-    ``lock_ttl`` + 5 s) bounds how long a waiter waits for someone else's refresh.
+    already read ``wxcore:{appid}:access_token:stable``). ``lock_ttl`` bounds a refresh; its
+    default (:data:`~wxcore.adapters.tokens.DEFAULT_LOCK_TTL`, 30 s) is the providers' fetch
+    deadline (25 s, every retry and fail-over included) plus room for Redis round trips, so
+    a lease never runs out while its holder is still fetching. A shorter ``lock_ttl`` logs a
+    warning. ``wait_timeout`` (default ``lock_ttl`` + 5 s) bounds how long a waiter waits
+    for someone else's refresh.
     """
 
     def __init__(
@@ -129,7 +132,7 @@ class RedisTokenStore:
         client: redis.Redis | str,
         *,
         prefix: str = "",
-        lock_ttl: float = 30.0,
+        lock_ttl: float = DEFAULT_LOCK_TTL,
         wait_timeout: float | None = None,
         on_unavailable: Literal["raise", "local"] = "raise",
         retry_after: float = 5.0,
@@ -140,6 +143,10 @@ class RedisTokenStore:
             raise UsageError(f"on_unavailable must be 'raise' or 'local', not {on_unavailable!r}")
         if lock_ttl <= 0:
             raise UsageError("lock_ttl must be positive")
+        if lock_ttl <= FETCH_DEADLINE:
+            logger.warning("lock_ttl=%.1fs is shorter than a token fetch may take (%.0fs): "
+                           "another process may start fetching while one still is",
+                           lock_ttl, FETCH_DEADLINE)
         if isinstance(client, str):
             self.where = _display_url(client)
             client = redis.Redis.from_url(
@@ -206,7 +213,7 @@ class RedisTokenStore:
         except _UseFallback:
             assert self._fallback is not None
             return self._fallback.load(key)
-        return decode_token(raw)  # type: ignore[arg-type]
+        return decode_token(raw)
 
     def save(self, key: str, token: Token) -> None:
         ttl = ttl_for(token, self._clock())

@@ -7,13 +7,31 @@ import time
 
 import pytest
 
-from wxcore.errors import CredentialError, QuotaError, SystemBusyError, TokenError, TokenInvalidError
+from wxcore.errors import (
+    ConnectError,
+    CredentialError,
+    QuotaError,
+    SystemBusyError,
+    TokenError,
+    TokenInvalidError,
+)
 from wxcore.tokens import Token
 
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import Fault, SandboxTransport, WeChatSandbox, login_code, phone_code
-from wxcore.adapters.tokens import CachedTokenProvider, ForceRefreshBudget, StaticTokenProvider
+from wxcore.adapters.stores import CacheTokenStore
+from wxcore.adapters.tokens import (
+    DEFAULT_LOCK_TTL,
+    FETCH_DEADLINE,
+    AccessTokenFetcher,
+    CachedTokenProvider,
+    ForceRefreshBudget,
+    StaticTokenProvider,
+    TokenWaitTimeout,
+)
+from wxcore.adapters.transport import Urllib3Transport
 from tests.conftest import FakeClock
+from tests.netkit import Blackhole
 
 STABLE = "/cgi-bin/stable_token"
 PHONE = "/wxa/business/getuserphonenumber"
@@ -238,3 +256,90 @@ def test_debug_logs_show_redacted_urls_only(
     assert "secret=***" in caplog.text
     assert token not in caplog.text and sandbox.default_app.secret not in caplog.text
     assert all(r.name.startswith("wxcore") for r in caplog.records)
+
+
+def test_a_failed_fetch_is_shared_by_the_threads_that_waited_for_it(
+        sandbox: WeChatSandbox) -> None:
+    # stable_token answers -1 (system busy) to everyone; the call policy resends twice.
+    sandbox.inject(Fault("errcode", times=10_000, path=STABLE))
+    app = sandbox.default_app
+    mp = MiniProgram(app.appid, app.secret, transport=SandboxTransport(sandbox),
+                     sleep=lambda s: time.sleep(s / 10))  # the policy's pauses, shortened
+
+    def get() -> object:
+        try:
+            return mp.get_access_token()
+        except Exception as exc:  # collected: every thread must get the fetch's own error
+            return exc
+
+    results = _in_threads(16, get)
+    assert all(isinstance(r, SystemBusyError) for r in results)
+    assert sandbox.calls[STABLE] == 3  # one fetch (sent 3 times by the policy), not 16 x 3
+
+
+def test_waiting_for_someone_elses_refresh_is_bounded_with_a_typed_error() -> None:
+    release = threading.Event()
+
+    def stuck(rejected: Token | None) -> Token:
+        release.wait(10)
+        return Token(value="late", expires_at=time.time() + 7200)
+
+    provider = CachedTokenProvider(stuck, key="k", wait_timeout=0.2)
+    leader = threading.Thread(target=provider.get)
+    leader.start()
+    try:
+        while not provider._flight.busy:
+            time.sleep(0.005)
+        with pytest.raises(TokenWaitTimeout, match="waited 0.2s"):
+            provider.get()
+    finally:
+        release.set()
+        leader.join()
+    assert isinstance(TokenWaitTimeout("x"), TokenError)
+
+
+def test_a_short_lived_answer_is_not_refetched_on_every_call(
+        mp: MiniProgram, sandbox: WeChatSandbox, clock: FakeClock) -> None:
+    # WeChat hands out a ticket with 200 s left, less than the 300 s refresh margin.
+    issued = sandbox.issue_token(sandbox.default_app.appid, "ticket", lifetime=200)
+    sandbox.current[(sandbox.default_app.appid, "ticket:jsapi")] = issued.value
+    for _ in range(60):  # 60 calls in 3 s
+        assert mp.get_jsapi_ticket() == issued.value
+        clock.advance(0.05)
+    assert sandbox.calls[TICKET] == 1
+    clock.advance(100)  # past half its lifetime: due, refreshed once
+    mp.get_jsapi_ticket()
+    assert sandbox.calls[TICKET] == 2
+
+
+def test_one_token_fetch_is_bounded_by_its_deadline_even_across_dead_hosts() -> None:
+    holes = [Blackhole() for _ in range(5)]
+    try:
+        transport = Urllib3Transport(base_urls={"api.weixin.qq.com": [h.base_url for h in holes]},
+                                     proxy=False)  # connect timeout 5 s per host
+        mp = MiniProgram("wx5b2e7d9c1a04f836", "secret-of-some-length", transport=transport)
+        provider = CachedTokenProvider(AccessTokenFetcher(mp.call, mp.appid), key="k",
+                                       fetch_deadline=1.0)
+        started = time.monotonic()
+        with pytest.raises(ConnectError):
+            provider.get()
+        # 5 hosts x 3 attempts x 5 s would be 75 s; the deadline stops it at about 1 s.
+        assert time.monotonic() - started < 4
+    finally:
+        for hole in holes:
+            hole.close()
+
+
+def test_the_shared_stores_lease_outlasts_a_fetch() -> None:
+    store = CacheTokenStore(_GetSet())
+    assert store.lock_ttl == DEFAULT_LOCK_TTL > FETCH_DEADLINE
+    provider = CachedTokenProvider(SlowFetch(), key="k", store=store)
+    assert provider.fetch_deadline == FETCH_DEADLINE
+
+
+class _GetSet:
+    def get(self, key: str) -> object:
+        return None
+
+    def set(self, key: str, value: object) -> None:
+        pass

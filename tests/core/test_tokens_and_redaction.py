@@ -25,7 +25,19 @@ def test_token_result_becomes_an_absolute_expiry() -> None:
     call = fetch_access_token("wx1")
     assert dict(call.request.query) == {"grant_type": "client_credential", "appid": "wx1"}
     result = call.parse(Response(status=200, body=b'{"access_token":"81_abc","expires_in":7200}'))
-    assert token_from_result(result, now=100.0) == Token(value="81_abc", expires_at=7300.0)
+    assert token_from_result(result, now=100.0) == Token(value="81_abc", expires_at=7300.0,
+                                                         issued_at=100.0)
+
+
+def test_the_margin_is_bounded_by_half_the_lifetime() -> None:
+    # A token with 200 s to live when fetched is due after 100 s, not at once (margin 300).
+    short = Token(value="t", expires_at=1200.0, issued_at=1000.0)
+    assert short.is_fresh(1099.0, margin=300) and not short.is_fresh(1100.0, margin=300)
+    # A full-length token keeps the absolute margin.
+    full = Token(value="t", expires_at=8200.0, issued_at=1000.0)
+    assert full.is_fresh(7899.0, margin=300) and not full.is_fresh(7900.0, margin=300)
+    # Without issued_at the margin is the given one.
+    assert not Token(value="t", expires_at=1200.0).is_fresh(1000.0, margin=300)
 
 
 def test_ticket_type_is_validated() -> None:

@@ -143,6 +143,51 @@ def test_a_silent_service_times_out() -> None:
                                      secret=SECRET, timeout=urllib3.Timeout(connect=1, read=0.2))
         with pytest.raises(TokenError, match="did not answer within 0.2s"):
             remote.get()
+        # A plain float is both timeouts (urllib3 would read it as a total, whose read part
+        # cannot be asked for before the request started: TimeoutStateError).
+        remote = RemoteTokenProvider(f"http://127.0.0.1:{listener.getsockname()[1]}", "wx1",
+                                     secret=SECRET, timeout=0.3)
+        with pytest.raises(TokenError, match="did not answer within 0.3s"):
+            remote.get()
+
+
+class CountingService(TokenService):
+    """A token service that counts the token requests it answers."""
+
+    asked = 0
+
+    def answer(self, appid: str, kind: str) -> dict[str, object] | None:
+        type(self).asked += 1
+        return super().answer(appid, kind)
+
+
+def test_threads_of_a_remote_provider_share_one_failed_request() -> None:
+    sandbox = WeChatSandbox()
+    sandbox.inject(Fault("errcode", times=10_000, path=STABLE))  # WeChat busy for everyone
+    app = sandbox.default_app
+    client = Client(app.appid, app.secret, transport=SandboxTransport(sandbox),
+                    sleep=lambda s: time.sleep(s / 10))
+    CountingService.asked = 0
+    service = CountingService(TokenService.for_clients([client]).providers)
+    with TokenServer(service, SECRET) as server:
+        remote = RemoteTokenProvider(server.base_url, app.appid, secret=SECRET)
+        errors: list[BaseException] = []
+        barrier = threading.Barrier(16)
+
+        def get() -> None:
+            barrier.wait()
+            try:
+                remote.get()
+            except TokenError as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=get) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(errors) == 16 and all("HTTP 502" in str(e) for e in errors)
+    assert CountingService.asked == 1 and sandbox.calls[STABLE] == 3
 
 
 def test_wrong_secret_and_upstream_failures_are_explained(
