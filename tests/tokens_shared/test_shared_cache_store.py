@@ -125,6 +125,24 @@ def test_a_lease_left_by_a_dead_holder_expires() -> None:
     assert provider.get().value == "81_after"
 
 
+def test_a_holder_whose_lease_ran_out_does_not_release_the_next_holders_lease() -> None:
+    cache = DjangoLikeCache()
+    slow, quick = CacheTokenStore(cache), CacheTokenStore(cache)
+    lease = KEY + ":lock"
+    slow_lease = slow.lock(KEY)
+    assert slow_lease.__enter__()
+    owner, _ = cache.data[lease]
+    cache.data[lease] = (owner, time.monotonic() - 1)  # slow's lease runs out mid-refresh
+    quick_lease = quick.lock(KEY, blocking=False)
+    assert quick_lease.__enter__()
+    quick_owner = cache.get(lease)
+    assert quick_owner not in (None, owner)
+    slow_lease.__exit__(None, None, None)  # slow finishes while quick holds the lease
+    assert cache.get(lease) == quick_owner
+    quick_lease.__exit__(None, None, None)
+    assert cache.get(lease) is None
+
+
 def test_a_bare_get_set_object_works_with_an_in_process_lock() -> None:
     cache = GetSetOnly()
     store = CacheTokenStore(cache)
