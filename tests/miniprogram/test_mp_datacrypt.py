@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 
 import pytest
@@ -12,7 +13,7 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from wxcore.miniprogram import datacrypt
-from wxcore.miniprogram.datacrypt import EncryptedDataError, WatermarkError
+from wxcore.miniprogram.datacrypt import EncryptedDataError, RawDataSignatureError, WatermarkError
 
 APPID = "wx1234567890abcdef"
 SESSION_KEY = base64.b64encode(bytes(range(16))).decode()
@@ -87,7 +88,57 @@ def test_raw_data_signature() -> None:
     raw = '{"nickName":"Band","gender":1}'
     signature = hashlib.sha1((raw + SESSION_KEY).encode()).hexdigest()
     assert datacrypt.raw_data_signature(raw, SESSION_KEY) == signature
-    assert datacrypt.check_raw_data(raw, signature, SESSION_KEY)
-    assert datacrypt.check_raw_data(raw, signature.upper(), SESSION_KEY)
-    assert not datacrypt.check_raw_data(raw + " ", signature, SESSION_KEY)
-    assert not datacrypt.check_raw_data(raw, signature, base64.b64encode(b"k" * 16).decode())
+    datacrypt.check_raw_data(raw, signature, SESSION_KEY)
+    datacrypt.check_raw_data(raw, signature.upper(), SESSION_KEY)
+    for args in ((raw + " ", signature, SESSION_KEY),
+                 (raw, signature, base64.b64encode(b"k" * 16).decode()),
+                 (raw, "", SESSION_KEY), (raw, "é" * 40, SESSION_KEY)):
+        with pytest.raises(RawDataSignatureError) as caught:
+            datacrypt.check_raw_data(*args)
+        assert SESSION_KEY not in str(caught.value)
+    assert issubclass(RawDataSignatureError, EncryptedDataError)
+
+
+def test_raw_data_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(datacrypt.hmac, "compare_digest", spy)
+    raw = '{"nickName":"Band"}'
+    signature = hashlib.sha1((raw + SESSION_KEY).encode()).hexdigest()
+    datacrypt.check_raw_data(raw, signature.upper(), SESSION_KEY)
+    with pytest.raises(RawDataSignatureError):
+        datacrypt.check_raw_data(raw, "0" * 40, SESSION_KEY)
+    assert calls == [(signature.encode(), signature.encode()), (signature.encode(), b"0" * 40)]
+
+
+def raw_encrypt(plain: bytes) -> str:
+    """AES-CBC of ``plain`` exactly as given (its padding is the test's own choice)."""
+    cipher = Cipher(algorithms.AES(base64.b64decode(SESSION_KEY)), modes.CBC(base64.b64decode(IV)))
+    encryptor = cipher.encryptor()
+    return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+
+
+def test_every_padding_byte_is_checked_not_only_the_count() -> None:
+    # a count byte of 5 whose run is broken: stripping 5 bytes would leave valid JSON, so
+    # only a check of every pad byte refuses it
+    body = json.dumps({"watermark": {"appid": APPID}, "p": ""}).encode()
+    body = body[:-2] + b"x" * (-(len(body) + 5) % 16) + body[-2:]
+    assert (len(body) + 5) % 16 == 0
+    assert datacrypt.decrypt_data(APPID, SESSION_KEY, raw_encrypt(body + b"\x05" * 5), IV)
+    for tail in (b"\x05\x05\x00\x05\x05", b"\x04\x05\x05\x05\x05", b"\x05\x05\x05\x05\x15"):
+        with pytest.raises(EncryptedDataError, match="padding"):
+            datacrypt.decrypt_data(APPID, SESSION_KEY, raw_encrypt(body + tail), IV)
+    with pytest.raises(EncryptedDataError, match="padding"):  # a count byte of 0
+        datacrypt.decrypt_data(APPID, SESSION_KEY, raw_encrypt(body + b"\x00" * 5), IV)
+
+
+def test_the_one_unpadding_is_shared_with_the_message_crypto() -> None:
+    from wxcore.messages import crypto
+
+    assert datacrypt.pkcs7_unpad is crypto.pkcs7_unpad
+    assert not hasattr(datacrypt, "_unpad")

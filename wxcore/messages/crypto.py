@@ -33,7 +33,7 @@ from wxcore.messages.errors import (
 )
 from wxcore.messages.signature import check_msg_signature, sha1_signature
 
-__all__ = ["BLOCK_SIZE", "RANDOM_SIZE", "decode_aes_key", "MessageCrypto"]
+__all__ = ["BLOCK_SIZE", "RANDOM_SIZE", "decode_aes_key", "pkcs7_pad", "pkcs7_unpad", "MessageCrypto"]
 
 #: PKCS#7 block size WeChat pads to (not AES's 16).
 BLOCK_SIZE = 32
@@ -61,13 +61,19 @@ def pkcs7_pad(data: bytes, block_size: int = BLOCK_SIZE) -> bytes:
 
 
 def pkcs7_unpad(data: bytes, block_size: int = BLOCK_SIZE) -> bytes:
-    """Strip PKCS#7 padding, checking every pad byte; raise :class:`PaddingError` if wrong."""
+    """Strip PKCS#7 padding after checking it strictly; raise :class:`PaddingError` if wrong.
+
+    The one unpadding in wxcore (the encryptedData scheme of ``wxcore.miniprogram.datacrypt``
+    uses it with ``block_size=16``). Strict means: ``data`` is whole blocks, the count byte is
+    1..block_size, and *every* pad byte equals the count, not only the last one.
+    """
+    size = len(data)
     count = data[-1] if data else 0
-    if not 1 <= count <= block_size or count > len(data):
-        raise PaddingError("invalid PKCS#7 padding: wrong EncodingAESKey or tampered ciphertext")
-    if data[-count:] != bytes((count,)) * count:
-        raise PaddingError("invalid PKCS#7 padding: wrong EncodingAESKey or tampered ciphertext")
-    return data[:-count]
+    if size == 0 or size % block_size or not 1 <= count <= block_size:
+        raise PaddingError("invalid PKCS#7 padding: wrong key or tampered ciphertext")
+    if not hmac.compare_digest(data[size - count:], bytes((count,)) * count):
+        raise PaddingError("invalid PKCS#7 padding: wrong key or tampered ciphertext")
+    return data[:size - count]
 
 
 class MessageCrypto:

@@ -32,13 +32,13 @@ DEFAULT_TIMESTAMP_WINDOW = 300
 
 def sha1_signature(*parts: str) -> str:
     """WeChat's signature: SHA-1 hex of the parts sorted as strings and concatenated."""
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _equal(expected: str, given: str | None) -> bool:
     if not given:
         return False
-    return hmac.compare_digest(expected.encode(), given.lower().encode())
+    return hmac.compare_digest(expected.encode(), given.lower().encode("utf-8", "surrogatepass"))
 
 
 def check_signature(token: str, signature: str | None, timestamp: str, nonce: str) -> None:

@@ -6,8 +6,11 @@
 appid; and a ``rawData`` JSON text with ``signature = sha1(rawData + session_key)``.
 
 This is a different scheme from the message-push crypto (WXBizMsgCrypt, AES-256 with
-32-byte padding) in :mod:`wxcore.messages.crypto`. No error message ever contains the
-session key or the plaintext.
+32-byte padding) in :mod:`wxcore.messages.crypto`, but it shares that module's one strict
+PKCS#7 unpadding (here with 16-byte blocks). Every failed check raises, as the message
+crypto does: :class:`EncryptedDataError` (and its :class:`WatermarkError`,
+:class:`RawDataSignatureError`). No error message ever contains the session key or the
+plaintext.
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ import msgspec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from wxcore.errors import WxError
+from wxcore.messages.body import check_json_depth
+from wxcore.messages.crypto import pkcs7_unpad
+from wxcore.messages.errors import NestingTooDeepError, PaddingError
 from wxcore.miniprogram.login import PhoneInfo
 
 __all__ = [
     "EncryptedDataError",
     "WatermarkError",
+    "RawDataSignatureError",
     "Watermark",
     "UserInfo",
     "decrypt_data",
@@ -45,6 +52,15 @@ class EncryptedDataError(WxError, ValueError):
 
 class WatermarkError(EncryptedDataError):
     """The plaintext decrypted, but its ``watermark.appid`` is another app's (or missing)."""
+
+
+class RawDataSignatureError(EncryptedDataError):
+    """``signature`` is not ``sha1(rawData + session_key)``: tampered rawData or another
+    session's key."""
+
+
+#: Deepest JSON nesting accepted in decrypted data (WeChat's payloads nest 2 levels).
+MAX_JSON_DEPTH = 16
 
 
 class Watermark(msgspec.Struct, kw_only=True):
@@ -77,15 +93,6 @@ def _b64(name: str, value: str, size: int) -> bytes:
     return raw
 
 
-def _unpad(data: bytes) -> bytes:
-    if not data:
-        raise EncryptedDataError("decrypted data is empty")
-    pad = data[-1]
-    if not 1 <= pad <= 16 or data[-pad:] != bytes([pad]) * pad:
-        raise EncryptedDataError("bad PKCS#7 padding: wrong session_key or iv?")
-    return data[:-pad]
-
-
 def decrypt_data(appid: str, session_key: str, encrypted_data: str, iv: str) -> dict[str, Any]:
     """The JSON object inside ``encrypted_data``, after checking ``watermark.appid == appid``.
 
@@ -97,9 +104,14 @@ def decrypt_data(appid: str, session_key: str, encrypted_data: str, iv: str) -> 
     if not ciphertext or len(ciphertext) % 16:
         raise EncryptedDataError("encrypted_data length is not a positive multiple of 16 bytes")
     decryptor = Cipher(algorithms.AES(key), modes.CBC(vector)).decryptor()
-    plain = _unpad(decryptor.update(ciphertext) + decryptor.finalize())
     try:
+        plain = pkcs7_unpad(decryptor.update(ciphertext) + decryptor.finalize(), 16)
+        check_json_depth(plain, MAX_JSON_DEPTH)
         value = msgspec.json.decode(plain)
+    except PaddingError:
+        raise EncryptedDataError("bad PKCS#7 padding: wrong session_key or iv?") from None
+    except NestingTooDeepError:
+        raise EncryptedDataError(f"decrypted JSON nests deeper than {MAX_JSON_DEPTH}") from None
     except msgspec.DecodeError:
         raise EncryptedDataError("decrypted data is not JSON: wrong session_key or iv?") from None
     if not isinstance(value, dict):
@@ -133,10 +145,14 @@ def decrypt_user_info(appid: str, session_key: str, encrypted_data: str, iv: str
 
 def raw_data_signature(raw_data: str, session_key: str) -> str:
     """``sha1(rawData + session_key)`` in hex: the ``signature`` WeChat sends with rawData."""
-    return hashlib.sha1((raw_data + session_key).encode()).hexdigest()
+    return hashlib.sha1((raw_data + session_key).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def check_raw_data(raw_data: str, signature: str, session_key: str) -> bool:
-    """Whether ``signature`` signs ``raw_data`` with ``session_key`` (constant-time compare)."""
-    expected = raw_data_signature(raw_data, session_key)
-    return hmac.compare_digest(expected, signature.lower())
+def check_raw_data(raw_data: str, signature: str, session_key: str) -> None:
+    """Raise :class:`RawDataSignatureError` unless ``signature`` signs ``raw_data`` with
+    ``session_key`` (compared in constant time, case-insensitively)."""
+    expected = raw_data_signature(raw_data, session_key).encode()
+    given = signature.lower().encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(expected, given):
+        raise RawDataSignatureError("rawData signature mismatch: tampered rawData or another "
+                                    "session's session_key")
