@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 
 import msgspec
 
+from wxcore.checks import checked
 from wxcore.endpoint import Call, Endpoint, TableBuilder, WxResult
 from wxcore.errors import UsageError
 
@@ -160,6 +161,7 @@ class DatacubeQuery(TableBuilder[R]):
                                   idempotent=True), f"get_{name}", doc)
         self.period: Period = period
 
+    @checked
     def __call__(self, today: date, begin_date: DateLike,
                  end_date: DateLike | None = None) -> Call[R]:
         begin, end = date_range(self.period, begin_date, end_date, today)

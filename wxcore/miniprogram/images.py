@@ -19,7 +19,7 @@ import msgspec
 
 from wxcore.endpoint import Call, Endpoint, Media, TableBuilder, WxResult, require
 from wxcore.errors import UsageError
-from wxcore.miniprogram._checks import exactly_one, max_length, one_of
+from wxcore.checks import checked, exactly_one, max_length, one_of
 from wxcore.miniprogram.errors import InvalidMediaError, errors_of
 from wxcore.multipart import File
 
@@ -288,6 +288,7 @@ def _image_call(endpoint: Endpoint[R], img_url: str | None, img: File | None,
     return endpoint.call(query=extra, files={"img": checked})
 
 
+@checked
 def ai_crop(img_url: str | None = None, img: File | None = None, *,
             ratios: str | list[str] | list[float] | None = None) -> Call[AiCropResult]:
     """Smart crop (图片智能裁剪); ``ratios``: up to five width/height ratios, e.g. ``["1", "2.35"]``."""
@@ -307,6 +308,7 @@ def ai_crop(img_url: str | None = None, img: File | None = None, *,
     return _image_call(AI_CROP, img_url, img, ratios=text)
 
 
+@checked
 def ocr_id_card(img_url: str | None = None, img: File | None = None, *,
                 type: str = "photo") -> Call[IdCardResult]:
     """Read either side of a Chinese ID card (身份证 OCR); ``type``: ``photo`` or ``scan``."""
@@ -320,6 +322,7 @@ class ImageQuery(TableBuilder[R]):
     def __init__(self, name: str, path: str, result: type[R], doc: str) -> None:
         super().__init__(_cv(name, path, result), name, doc)
 
+    @checked
     def __call__(self, img_url: str | None = None, img: File | None = None) -> Call[R]:
         return _image_call(self.endpoint, img_url, img)
 
@@ -346,6 +349,7 @@ IMAGE_QUERIES: tuple[ImageQuery[Any], ...] = (
 )
 
 
+@checked
 def get_temp_media(media_id: str) -> Call[Media]:
     """Download a temporary media file (an image, a voice clip) as bytes."""
     require(media_id=media_id)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
-from wxcore.miniprogram._checks import ENV_VERSIONS, in_range, max_length, one_of, page_path
+from wxcore.checks import ENV_VERSIONS, checked, in_range, max_length, one_of, page_path
 from wxcore.miniprogram.errors import (
     InvalidPageError,
     LifetimeLimitError,
@@ -62,6 +62,7 @@ GENERATE_SCHEME = Endpoint("miniprogram.generate_scheme", "POST", "/wxa/generate
                            SchemeResult, errors=_LINK_ERRORS)
 
 
+@checked
 def generate_short_link(page_url: str, *, page_title: str | None = None,
                         is_permanent: bool | None = None) -> Call[ShortLinkResult]:
     """A Short Link to ``page_url`` (a published page, may carry a query, ≤ 1024 characters).
@@ -111,6 +112,7 @@ def _page(path: str | None, query: str | None, env_version: str | None) -> None:
     one_of("env_version", env_version, ENV_VERSIONS)
 
 
+@checked
 def generate_urllink(now: float | None = None, *, path: str | None = None, query: str | None = None,
                      env_version: str | None = None, expire_type: int | None = None,
                      expire_time: int | None = None, expire_interval: int | None = None,
@@ -131,6 +133,7 @@ def generate_urllink(now: float | None = None, *, path: str | None = None, query
     })
 
 
+@checked
 def generate_scheme(now: float | None = None, *, path: str | None = None, query: str | None = None,
                     env_version: str | None = None, expire_type: int | None = None,
                     expire_time: int | None = None, expire_interval: int | None = None,

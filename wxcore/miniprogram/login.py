@@ -14,7 +14,7 @@ import msgspec
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
 from wxcore.http import APP_SECRET_IN_QUERY
-from wxcore.miniprogram._checks import exactly_one, together
+from wxcore.checks import checked, exactly_one, together
 from wxcore.miniprogram.errors import (
     EncryptedDataNotFoundError,
     InvalidCodeError,
@@ -136,6 +136,7 @@ GET_PLUGIN_OPEN_PID = Endpoint(
 )
 
 
+@checked
 def code2session(appid: str, js_code: str) -> Call[Code2SessionResult]:
     """Exchange the code from ``wx.login`` for openid and session_key (no access token)."""
     require(appid=appid, js_code=js_code)
@@ -144,6 +145,7 @@ def code2session(appid: str, js_code: str) -> Call[Code2SessionResult]:
     )
 
 
+@checked
 def get_phone_number(code: str, openid: str | None = None) -> Call[PhoneNumberResult]:
     """Exchange the code from ``<button open-type="getPhoneNumber">`` for the phone number."""
     require(code=code)
@@ -155,6 +157,7 @@ def hash_encrypted_data(encrypted_data: str) -> str:
     return hashlib.sha256(encrypted_data.encode()).hexdigest()
 
 
+@checked
 def check_encrypted_data(
     encrypted_msg_hash: str | None = None, *, encrypted_data: str | None = None
 ) -> Call[CheckEncryptedDataResult]:
@@ -171,6 +174,7 @@ def check_encrypted_data(
     return CHECK_ENCRYPTED_DATA.call(json={"encrypted_msg_hash": encrypted_msg_hash})
 
 
+@checked
 def get_paid_unionid(
     openid: str,
     transaction_id: str | None = None,
@@ -196,6 +200,7 @@ def get_paid_unionid(
     })
 
 
+@checked
 def get_plugin_open_pid(code: str) -> Call[PluginOpenPidResult]:
     """Exchange the code from ``wx.pluginLogin`` for the user's openpid in the plugin."""
     require(code=code)

@@ -18,7 +18,7 @@ from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
 from wxcore.messages.errors import MessageFormatError
 from wxcore.messages.models import MediaCheckEvent, parse_body
-from wxcore.miniprogram._checks import max_length, one_of
+from wxcore.checks import checked, max_length, one_of
 from wxcore.miniprogram.errors import InvalidOpenidError, UserInactiveError, errors_of
 
 __all__ = [
@@ -99,6 +99,7 @@ GET_USER_RISK_RANK = Endpoint("miniprogram.get_user_risk_rank", "POST",
                               idempotent=True, errors=_SEC_ERRORS)
 
 
+@checked
 def msg_sec_check(openid: str, content: str, scene: int, *, title: str | None = None,
                   nickname: str | None = None, signature: str | None = None
                   ) -> Call[MsgSecCheckResult]:
@@ -112,6 +113,7 @@ def msg_sec_check(openid: str, content: str, scene: int, *, title: str | None = 
     })
 
 
+@checked
 def media_check_async(openid: str, media_url: str, media_type: int | str, scene: int
                       ) -> Call[MediaCheckAsyncResult]:
     """Submit an image or audio URL (≤ 10 MB) for checking; the verdict is pushed later.
@@ -145,6 +147,7 @@ def parse_media_check_push(body: bytes | str) -> MediaCheckEvent:
     return message
 
 
+@checked
 def get_user_risk_rank(appid: str, openid: str, scene: int, client_ip: str, *,
                        mobile_no: str | None = None, email_address: str | None = None,
                        extended_info: str | None = None, is_test: bool | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wxcore.checks import checked
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 
 __all__ = ["SoterVerifyResult", "verify_signature"]
@@ -18,6 +19,7 @@ VERIFY_SIGNATURE = Endpoint("miniprogram.verify_signature", "POST",
                             idempotent=True)
 
 
+@checked
 def verify_signature(openid: str, json_string: str,
                      json_signature: str) -> Call[SoterVerifyResult]:
     """Check ``resultJSON`` / ``resultJSONSignature`` from ``wx.startSoterAuthentication``."""

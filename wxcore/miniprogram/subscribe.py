@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
-from wxcore.miniprogram._checks import max_length, one_of
+from wxcore.checks import checked, max_length, one_of
 from wxcore.miniprogram.errors import (
     InvalidOpenidError,
     InvalidPageError,
@@ -86,6 +86,7 @@ def template_data(data: Mapping[str, object]) -> dict[str, dict[str, str]]:
     return shaped
 
 
+@checked
 def send_subscribe_message(touser: str, template_id: str, data: Mapping[str, object], *,
                            page: str | None = None, miniprogram_state: str | None = None,
                            lang: str | None = None) -> Call[WxResult]:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
-from wxcore.miniprogram._checks import ENV_VERSIONS, at_most_one, one_of
+from wxcore.checks import ENV_VERSIONS, at_most_one, checked, one_of
 
 __all__ = ["ActivityIdResult", "create_activity_id", "set_updatable_msg"]
 
@@ -32,6 +32,7 @@ SET_UPDATABLE_MSG = Endpoint("miniprogram.set_updatable_msg", "POST",
                              idempotent=True)  # setting the same state twice is harmless
 
 
+@checked
 def create_activity_id(*, unionid: str | None = None,
                        openid: str | None = None) -> Call[ActivityIdResult]:
     """A new activity_id; pass the sharer's ``unionid`` or ``openid`` (one, not both) for a
@@ -52,6 +53,7 @@ def _count(name: str, value: int | str | None) -> str:
     return str(number)
 
 
+@checked
 def set_updatable_msg(activity_id: str, target_state: Literal[0, 1], *,
                       member_count: int | str | None = None, room_limit: int | str | None = None,
                       path: str | None = None, version_type: str | None = None) -> Call[WxResult]:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 from wxcore.endpoint import Call, Endpoint, Media, require
 from wxcore.errors import UsageError
-from wxcore.miniprogram._checks import ENV_VERSIONS, in_range, max_length, one_of, page_path
+from wxcore.checks import ENV_VERSIONS, checked, in_range, max_length, one_of, page_path
 from wxcore.miniprogram.errors import InvalidPageError, LifetimeLimitError, errors_of
 
 __all__ = ["line_color", "get_wxacode", "get_wxacode_unlimited",
@@ -66,6 +66,7 @@ def _style(width: int | None, auto_color: bool | None, color: Color | None,
             "is_hyaline": is_hyaline, "env_version": env_version}
 
 
+@checked
 def get_wxacode(path: str, *, width: int | None = None, auto_color: bool | None = None,
                 line_color: Color | None = None, is_hyaline: bool | None = None,
                 env_version: str | None = None) -> Call[Media]:
@@ -76,6 +77,7 @@ def get_wxacode(path: str, *, width: int | None = None, auto_color: bool | None 
     return GET_WXACODE.call(json={"path": path, **style})
 
 
+@checked
 def get_wxacode_unlimited(scene: str, *, page: str | None = None,
                           check_path: bool | None = None, env_version: str | None = None,
                           width: int | None = None, auto_color: bool | None = None,
@@ -94,6 +96,7 @@ def get_wxacode_unlimited(scene: str, *, page: str | None = None,
                                             "check_path": check_path, **style})
 
 
+@checked
 def create_wxaqrcode(path: str, *, width: int | None = None) -> Call[Media]:
     """A square QR code opening ``path`` (≤ 128 characters)."""
     require(path=path)
