@@ -22,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
     server = SandboxServer(sandbox, host=args.host, port=args.port)
     print(f"wxcore sandbox on {server.base_url}", flush=True)
     print(f"  appid  {args.appid}\n  secret {WeChatSandbox.DEFAULT_SECRET} (sandbox only)")
+    print(f"  console {server.base_url}/ (a browser page; its JSON control API: "
+          "docs/sandbox.md)")
     print("  client: Urllib3Transport.for_base_url(...); mint codes with "
           "POST /sandbox/login_code; Ctrl-C stops.", flush=True)
     try:

@@ -10,7 +10,7 @@ Route modules register the endpoints; importing this package loads them all.
 
 from wxcore.adapters.sandbox import miniprogram, tokens  # noqa: F401  (register routes)
 from wxcore.adapters.sandbox import mp_analysis, mp_images, mp_services  # noqa: F401
-from wxcore.adapters.sandbox.core import Fault, SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.core import Fault, SandboxRequest, WeChatSandbox, WxFail, route, snapshot
 from wxcore.adapters.sandbox.miniprogram import login_code, phone_code
 from wxcore.adapters.sandbox.server import SandboxServer
 from wxcore.adapters.sandbox.transport import SandboxTransport
@@ -23,6 +23,7 @@ __all__ = [
     "Fault",
     "WxFail",
     "route",
+    "snapshot",
     "login_code",
     "phone_code",
 ]

@@ -28,6 +28,8 @@ import msgspec
 
 from wxcore.http import Response
 
+from wxcore.adapters.sandbox.calllog import CallLog
+
 __all__ = [
     "WeChatSandbox",
     "SandboxRequest",
@@ -37,6 +39,8 @@ __all__ = [
     "WxFail",
     "route",
     "ROUTES",
+    "snapshot",
+    "SNAPSHOTS",
     "json_response",
 ]
 
@@ -92,6 +96,12 @@ class Route:
 #: (method, path) -> Route, filled by the route modules.
 ROUTES: dict[tuple[str, str], Route] = {}
 
+Snapshot = Callable[["WeChatSandbox", str], "dict[str, Any]"]
+
+#: API group name -> its per-app state as JSON, filled by the route modules with
+#: :func:`snapshot`; the console (``GET /sandbox/state``) shows one section per group.
+SNAPSHOTS: dict[str, Snapshot] = {}
+
 
 def route(
     method: str, path: str, *, auth: Literal["access_token", "none"] = "access_token"
@@ -101,6 +111,19 @@ def route(
     def register(handler: Handler) -> Handler:
         ROUTES[(method, path)] = Route(method, path, handler, auth)
         return handler
+
+    return register
+
+
+def snapshot(name: str) -> Callable[[Snapshot], Snapshot]:
+    """Register ``fn(sandbox, appid) -> dict``: what group ``name`` shows of one app.
+
+    The dict must be JSON-able and hold no secrets; an empty dict reads "none yet".
+    """
+
+    def register(fn: Snapshot) -> Snapshot:
+        SNAPSHOTS[name] = fn
+        return fn
 
     return register
 
@@ -123,6 +146,14 @@ class Fault:
     errmsg: str = "system error"
     status: int = 503
     delay: float = 0.0
+    used: int = 0  # how many requests it has answered so far
+    id: int = 0  # numbered by :meth:`WeChatSandbox.inject`
+
+    def label(self) -> str:
+        """A short description for logs and the console ("errcode -1", "slow 2.0s", ...)."""
+        detail = {"errcode": f" {self.errcode}", "status": f" {self.status}",
+                  "slow": f" {self.delay:g}s"}.get(self.kind, "")
+        return f"#{self.id} {self.kind}{detail}"
 
 
 class NetworkFault(Exception):
@@ -187,10 +218,13 @@ class WeChatSandbox:
         self.calls: Counter[str] = Counter()
         self.requests: deque[SandboxRequest] = deque(maxlen=record_requests)
         self.faults: list[Fault] = []
+        self.spent_faults: deque[Fault] = deque(maxlen=20)  # used up, newest last
+        self.log = CallLog()
         self.quotas: dict[str, int] = {"/cgi-bin/token": 2000}
         self.usage: Counter[tuple[str, str, int]] = Counter()
         self.state: dict[str, Any] = {}  # per-API-group state, keyed by the group's name
         self.lock = threading.RLock()
+        self._fault_ids = 0
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -206,8 +240,17 @@ class WeChatSandbox:
     def inject(self, fault: Fault) -> Fault:
         """Make the next matching request(s) fail as ``fault`` says."""
         with self.lock:
+            self._fault_ids += 1
+            fault.id = self._fault_ids
             self.faults.append(fault)
         return fault
+
+    def clear_faults(self) -> int:
+        """Drop every pending fault; returns how many there were."""
+        with self.lock:
+            count = len(self.faults)
+            self.faults.clear()
+            return count
 
     def revoke_tokens(self, appid: str) -> int:
         """Cut every live token of ``appid`` short, as WeChat does when one leaks."""
@@ -267,6 +310,15 @@ class WeChatSandbox:
                 self.state[name] = factory()
             return self.state[name]
 
+    def quota_day(self) -> int:
+        """Today's number for daily quotas: WeChat resets them at midnight China time."""
+        return int((self.clock() + 8 * 3600) // 86400)
+
+    def app_state(self, appid: str) -> dict[str, dict[str, Any]]:
+        """Every registered group's snapshot of ``appid`` (see :func:`snapshot`)."""
+        with self.lock:
+            return {name: fn(self, appid) for name, fn in sorted(SNAPSHOTS.items())}
+
     # -- the request -> response function -------------------------------------------------
 
     def take_fault(self, path: str) -> Fault | None:
@@ -274,8 +326,10 @@ class WeChatSandbox:
             for fault in self.faults:
                 if fault.times > 0 and (fault.path is None or fault.path == path):
                     fault.times -= 1
+                    fault.used += 1
                     if fault.times == 0:
                         self.faults.remove(fault)
+                        self.spent_faults.append(fault)
                     return fault
         return None
 
@@ -289,6 +343,7 @@ class WeChatSandbox:
         lost, as on a real network). A ``reset`` fault raises :class:`NetworkFault` for the
         front to drop the connection.
         """
+        started = time.perf_counter()
         path, _, query_string = target.partition("?")
         query = dict(parse_qsl(query_string, keep_blank_values=True))
         request = SandboxRequest(method, path, query, body, dict(headers or {}))
@@ -296,6 +351,15 @@ class WeChatSandbox:
             self.calls[path] += 1
             self.requests.append(request)
         fault = self.take_fault(path)
+        response: Response | None = None
+        try:
+            response = self._answer(request, fault, pause)
+            return response
+        finally:
+            self.log.add(self.clock(), request, response, time.perf_counter() - started, fault)
+
+    def _answer(self, request: SandboxRequest, fault: Fault | None,
+                pause: Callable[[float], None]) -> Response:
         if fault is not None:
             if fault.kind == "errcode":
                 return json_response({"errcode": fault.errcode, "errmsg": fault.errmsg})
@@ -303,7 +367,7 @@ class WeChatSandbox:
                 return Response(status=fault.status, body=b"<html>Bad Gateway</html>",
                                 headers={"content-type": "text/html"})
             if fault.kind == "revoke":
-                token = self.tokens.get(query.get("access_token", ""))
+                token = self.tokens.get(request.query.get("access_token", ""))
                 self.revoke_tokens(token.appid if token else self.default_app.appid)
             elif fault.kind == "slow":
                 response = self.dispatch(request)
@@ -353,8 +417,7 @@ class WeChatSandbox:
         if limit is None:
             return
         appid = request.appid or request.query.get("appid", "")
-        day = int((self.clock() + 8 * 3600) // 86400)
-        key = (appid, request.path, day)
+        key = (appid, request.path, self.quota_day())
         with self.lock:
             if self.usage[key] >= limit:
                 raise WxFail(45009, "reach max api daily quota limit")

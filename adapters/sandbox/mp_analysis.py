@@ -24,6 +24,7 @@ def _dates(sb: WeChatSandbox, req: SandboxRequest, period: str) -> tuple[date, d
         end = datetime.strptime(str(body.get("end_date")), "%Y%m%d").date()
     except ValueError:
         raise WxFail(61500, "date format error") from None
+    natural: date | None
     if period == "daily":
         natural = begin
     elif period == "weekly":

@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route, snapshot
 from wxcore.adapters.sandbox.miniprogram import check_openid
 from wxcore.adapters.sandbox.miniprogram import state as mp_state
 
@@ -75,6 +75,25 @@ def soter_signature(json_string: str) -> str:
     return base64.b64encode(hashlib.sha256(json_string.encode()).digest()).decode()
 
 
+@snapshot("miniprogram")
+def _snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
+    """The console's Mini Program section: users seen lately, open codes, media checks."""
+    mp, services, now = mp_state(sb), service_state(sb), sb.clock()
+    users = [{"user": mp.users.get(key, ""), "openid": key[1], "seen_ago": int(now - seen)}
+             for key, seen in mp.active.items() if key[0] == appid]
+    open_codes = {name: sum(1 for c in codes.values()
+                            if c.appid == appid and not c.used and c.expires_at > now)
+                  for name, codes in (("login", mp.login_codes), ("phone", mp.phone_codes),
+                                      ("plugin", mp.plugin_codes))}
+    checks = [{"trace_id": tid, "openid": c["openid"], "media_url": c["media_url"]}
+              for tid, c in services.media_checks.items() if c["appid"] == appid]
+    sent = sum(1 for m in services.sent if m.get("appid") == appid)
+    if not users and not checks and not sent and not any(open_codes.values()):
+        return {}
+    return {"users": users[-20:], "open_codes": open_codes, "media_checks": checks[-10:],
+            "messages_sent": sent}
+
+
 def _ok(**fields: Any) -> dict[str, Any]:
     return {"errcode": 0, "errmsg": "ok", **fields}
 
@@ -87,7 +106,7 @@ def _trace_id() -> str:
 def _scene(value: object) -> int:
     if value not in (1, 2, 3, 4):
         raise WxFail(40129, "invalid scene")
-    return int(value)  # type: ignore[call-overload]
+    return int(value)  # type: ignore[call-overload,unused-ignore]
 
 
 # -- content security -----------------------------------------------------------------------
@@ -222,7 +241,8 @@ def set_updatable_msg(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     info = body.get("template_info") or {}
     params = {p.get("name"): p.get("value") for p in info.get("parameter_list") or []
               if isinstance(p, dict)}
-    needed = {0: ("member_count", "room_limit"), 1: ("path", "version_type")}.get(target)
+    needed = {0: ("member_count", "room_limit"), 1: ("path", "version_type")}.get(
+        target if isinstance(target, int) else -1)
     if needed is None or any(not params.get(name) for name in needed):
         raise WxFail(40097, "invalid args: template_info")
     if target == 1 and params["version_type"] not in ("develop", "trial", "release"):

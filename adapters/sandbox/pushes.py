@@ -20,7 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from wxcore.messages import PushSettings, parse_xml, sha1_signature
+import msgspec
+
+from wxcore.messages import PushSettings, decode_body, sha1_signature
+from wxcore.messages.models import is_json
 from wxcore.messages.xml import cdata
 
 # Never route loopback pushes through an environment proxy.
@@ -128,21 +131,24 @@ class PushSender:
         if self.crypto is None:
             return SignedPush(query, body, False)
         if envelope_id is None:
-            fields = parse_xml(body)
+            fields = decode_body(body)
             envelope_id = (("ToUserName", str(fields["ToUserName"])) if "ToUserName" in fields
                            else ("AppId", str(fields.get("AppId", ""))))
         encrypt = self.crypto.encrypt(body, self.random_bytes(16))
         query["encrypt_type"] = "aes"
         query["msg_signature"] = self.crypto.sign(timestamp, nonce, encrypt)
         name, value = envelope_id
+        if is_json(body):  # a Mini Program JSON push: the envelope is JSON too
+            return SignedPush(query, msgspec.json.encode({name: value, "Encrypt": encrypt}), True)
         envelope = f"<xml><{name}>{cdata(value)}</{name}><Encrypt>{cdata(encrypt)}</Encrypt></xml>"
         return SignedPush(query, envelope.encode(), True)
 
     def send(self, push: SignedPush) -> PushReply:
         """POST a signed push; decrypt and verify the reply when it is encrypted."""
+        content_type = "application/json" if is_json(push.body) else "text/xml; charset=utf-8"
         request = urllib.request.Request(
             f"{self.url}?{urlencode(push.query)}", data=push.body, method="POST",
-            headers={"Content-Type": "text/xml; charset=utf-8"},
+            headers={"Content-Type": content_type},
         )
         try:
             with _OPENER.open(request, timeout=self.timeout) as response:
@@ -150,13 +156,14 @@ class PushSender:
         except urllib.error.HTTPError as error:
             return PushReply(error.code, error.read(), headers=dict(error.headers))
         reply = PushReply(status, body, plaintext=body, headers=headers)
-        if push.encrypted and self.crypto is not None and body.startswith(b"<xml>"):
-            fields = parse_xml(body)
-            encrypt = str(fields.get("Encrypt", ""))
-            expected = self.crypto.sign(str(fields.get("TimeStamp", "")), str(fields.get("Nonce", "")),
-                                        encrypt)
-            reply.signature_ok = expected == fields.get("MsgSignature")
-            reply.plaintext = self.crypto.decrypt(encrypt)
+        if push.encrypted and self.crypto is not None and body.lstrip()[:1] in (b"<", b"{"):
+            fields = decode_body(body)
+            if "Encrypt" in fields:
+                encrypt = str(fields["Encrypt"])
+                expected = self.crypto.sign(str(fields.get("TimeStamp", "")),
+                                            str(fields.get("Nonce", "")), encrypt)
+                reply.signature_ok = expected == fields.get("MsgSignature")
+                reply.plaintext = self.crypto.decrypt(encrypt)
         return reply
 
     def post(self, body: bytes, **sign_options: object) -> PushReply:

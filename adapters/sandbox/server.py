@@ -1,36 +1,35 @@
 """The sandbox over real loopback HTTP, for integration, concurrency and fault tests.
 
 :class:`SandboxServer` serves a :class:`WeChatSandbox` with the standard library's threading
-HTTP server (HTTP/1.1, keep-alive) on 127.0.0.1 and a free port. Besides WeChat's own paths it
-answers a few control paths under ``/sandbox/`` so that a program outside the test process
-(a Mini Program back end under development, say) can mint codes and inject faults:
-
-=====================  ======================================================
-``POST /sandbox/login_code``  ``{"user": "alice"}`` -> ``{"code": "..."}``
-``POST /sandbox/phone_code``  ``{"phone": "13800138000"}`` -> ``{"code": "..."}``
-``POST /sandbox/fault``       a :class:`Fault` as JSON (``kind``, ``times``, ``path``, ...)
-``POST /sandbox/revoke``      ``{"appid": "..."}``: cut that app's tokens short
-``GET /sandbox/stats``        requests counted per path
-=====================  ======================================================
+HTTP server (HTTP/1.1, keep-alive) on 127.0.0.1 and a free port. Besides WeChat's own paths
+it serves the console page at ``/`` and the JSON control API under ``/sandbox/`` (see
+:mod:`wxcore.adapters.sandbox.control` and docs/sandbox.md), so that a program outside the
+test process (a back end under development, a script, a person with a browser) can mint
+codes, inject faults, send pushes and watch the calls.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-import msgspec
-
 from wxcore.http import Response
 
 from wxcore.adapters.httpserver import BackgroundServer, QuietThreadingServer
-from wxcore.adapters.sandbox import miniprogram
-from wxcore.adapters.sandbox.core import Fault, NetworkFault, WeChatSandbox, json_response
+from wxcore.adapters.sandbox.console import page_file
+from wxcore.adapters.sandbox.control import answer_control
+from wxcore.adapters.sandbox.core import NetworkFault, WeChatSandbox, json_response
 
 __all__ = ["SandboxServer"]
+
+logger = logging.getLogger("wxcore.sandbox")
+
+#: The largest request body the sandbox reads (WeChat's own upload limits are lower).
+MAX_BODY = 64 * 1024 * 1024
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -45,26 +44,45 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read counters
         pass
 
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+    def _read_body(self) -> bytes | None:
+        """The request body; None (after answering 400) for a bad Content-Length."""
+        raw = self.headers.get("Content-Length") or "0"
+        if not raw.isdigit() or int(raw) > MAX_BODY:
+            self.close_connection = True
+            self._send(json_response({"error": f"bad Content-Length {raw!r} "
+                                               f"(at most {MAX_BODY} bytes)"}, status=400))
+            return None
+        return self.rfile.read(int(raw)) if int(raw) else b""
 
     def _answer(self) -> None:
         body = self._read_body()
-        sandbox = self.server.sandbox
+        if body is None:
+            return
+        try:
+            response = self._respond(body)
+        except NetworkFault:
+            # Abort with RST: the client sees "connection reset by peer".
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        except Exception as exc:  # a sandbox bug: say so instead of dropping the connection
+            logger.exception("sandbox failed on %s %s", self.command, self.path.partition("?")[0])
+            response = json_response({"error": f"sandbox error: {type(exc).__name__}: {exc}"},
+                                     status=500)
+        self._send(response)
+
+    def _respond(self, body: bytes) -> Response:
+        page = page_file(self.path.partition("?")[0]) if self.command == "GET" else None
+        if page is not None:
+            return page
         if self.path.startswith("/sandbox/"):
-            response = _control(sandbox, self.command, self.path, body)
-        else:
-            try:
-                response = sandbox.handle(self.command, self.path, body,
+            return answer_control(self.server.sandbox, self.command, self.path, body)
+        return self.server.sandbox.handle(self.command, self.path, body,
                                           {k.lower(): v for k, v in self.headers.items()},
                                           pause=time.sleep)
-            except NetworkFault:
-                # Abort with RST: the client sees "connection reset by peer".
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                           struct.pack("ii", 1, 0))
-                self.close_connection = True
-                return
+
+    def _send(self, response: Response) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -74,27 +92,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = _answer
     do_POST = _answer
-
-
-def _control(sandbox: WeChatSandbox, method: str, path: str, body: bytes) -> Response:
-    args: dict[str, Any] = msgspec.json.decode(body) if body else {}
-    name = path.partition("?")[0]
-    if name == "/sandbox/login_code":
-        return json_response({"code": miniprogram.login_code(sandbox, args.get("user", "alice"),
-                                                             args.get("appid"))})
-    if name == "/sandbox/phone_code":
-        return json_response({"code": miniprogram.phone_code(
-            sandbox, args.get("phone", "13800138000"), args.get("country_code", "86"),
-            args.get("appid"))})
-    if name == "/sandbox/fault":
-        sandbox.inject(Fault(**args))
-        return json_response({"ok": True})
-    if name == "/sandbox/revoke":
-        return json_response({"revoked": sandbox.revoke_tokens(
-            args.get("appid", sandbox.default_app.appid))})
-    if name == "/sandbox/stats":
-        return json_response({"calls": dict(sandbox.calls)})
-    return Response(status=404, body=b"unknown control path")
 
 
 class _Server(QuietThreadingServer):
