@@ -4,15 +4,20 @@ Installing wxcore is enough: every pytest run gets the ``wx_cassette`` fixture a
 which give a test clients that replay a recorded cassette (see ``docs/testing.md``)::
 
     @pytest.mark.wx_cassette("miniprogram/login")
-    def test_login(wx_cassette):
+    def test_login(wx_cassette: CassetteSession) -> None:
         mp = wx_cassette.client(MiniProgram)
         assert my_app.login(mp, wx_cassette.value("js_code", ...)).openid
 
-``--wx-record=sandbox`` re-records those cassettes against an in-process WeChat sandbox,
-``--wx-record=live`` against WeChat itself with the app in ``WXCORE_APPID`` and
-``WXCORE_SECRET``. Cassettes live in ``wx_cassette_dir`` (ini option, relative to the
-rootdir), by default a ``cassettes`` folder beside each test file; the marker's ``dir=``
-or an overridden ``wx_cassette_dir`` fixture can say otherwise.
+``--wx-record=MODE`` picks vcrpy's record modes: ``none`` (the default: replay only),
+``once`` (record cassettes that do not exist yet), ``new_episodes`` (record the requests a
+cassette lacks) and ``all`` (record everything again; unchanged exchanges keep their bytes).
+``--wx-record-target`` says what recording talks to: ``sandbox`` (the default, an
+in-process WeChat sandbox) or ``live`` (WeChat, with the app in ``WXCORE_APPID`` and
+``WXCORE_SECRET``). ``--wx-record=sandbox`` and ``--wx-record=live`` are short for mode
+``all`` against that target. The marker's ``record=`` sets a test's mode when the command
+line does not. Cassettes live in ``wx_cassette_dir`` (ini option, relative to the rootdir),
+by default a ``cassettes`` folder beside each test file; the marker's ``dir=`` or an
+overridden ``wx_cassette_dir`` fixture can say otherwise.
 
 This module imports nothing of wxcore at start-up, so it costs test runs that do not use it
 nothing.
@@ -25,24 +30,39 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pytest
 
 if TYPE_CHECKING:
-    from wxcore.adapters.cassette import RecordingTransport, ReplayTransport
+    from wxcore.adapters.cassette import (
+        CassetteTransport,
+        RecordingTransport,
+        RecordMode,
+        ReplayTransport,
+    )
     from wxcore.adapters.client import Client
     from wxcore.adapters.sandbox import WeChatSandbox
+    from wxcore.adapters.transport import Transport
 
-__all__ = ["CassetteSession", "WxCassetteWarning", "RECORD_MODES"]
+__all__ = ["CassetteSession", "WxCassetteWarning", "RECORD_MODES", "RECORD_ALIASES", "TARGETS"]
 
-RECORD_MODES = ("none", "sandbox", "live")
+#: The record modes (the same as ``wxcore.adapters.cassette.RECORD_MODES``, spelled out
+#: here so that loading the plugin imports nothing).
+RECORD_MODES: tuple[RecordMode, ...] = ("none", "once", "new_episodes", "all")
+Target = Literal["sandbox", "live"]
+TARGETS: tuple[Target, ...] = ("sandbox", "live")
+#: ``--wx-record`` values kept from before record modes: (mode, target).
+RECORD_ALIASES: dict[str, tuple[RecordMode, Target]] = {
+    "sandbox": ("all", "sandbox"), "live": ("all", "live")}
 UNUSED_POLICIES = ("fail", "warn", "ignore")
 APPID_ENV = "WXCORE_APPID"
 SECRET_ENV = "WXCORE_SECRET"
-_MARKER_OPTIONS = {"name", "dir", "order", "repeat", "unused", "redact_phone_numbers", "tokens"}
+_MARKER_OPTIONS = {"name", "dir", "order", "repeat", "unused", "redact_phone_numbers", "tokens",
+                   "record"}
 
 C = TypeVar("C", bound="Client")
+T = TypeVar("T")
 
 
 class WxCassetteWarning(UserWarning):
@@ -58,12 +78,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--wx-record",
         dest="wx_record",
-        default="none",
-        choices=RECORD_MODES,
-        metavar="{none,sandbox,live}",
-        help="re-record the cassettes of tests using the wx_cassette fixture: 'sandbox' "
-        "against an in-process WeChat sandbox, 'live' against WeChat with the app in "
-        f"{APPID_ENV}/{SECRET_ENV}; default 'none' replays them",
+        default=None,
+        choices=(*RECORD_MODES, *RECORD_ALIASES),
+        metavar="{none,once,new_episodes,all,sandbox,live}",
+        help="record mode for tests using the wx_cassette fixture: 'none' replays only "
+        "(the default, unless a marker says record=...), 'once' records missing cassettes, "
+        "'new_episodes' records the requests a cassette lacks, 'all' records everything "
+        "again; 'sandbox' and 'live' mean 'all' against that --wx-record-target",
+    )
+    group.addoption(
+        "--wx-record-target",
+        dest="wx_record_target",
+        default="sandbox",
+        choices=TARGETS,
+        help="what recording talks to: 'sandbox' (default, an in-process WeChat sandbox) or "
+        f"'live' (WeChat, with the app in {APPID_ENV}/{SECRET_ENV})",
     )
     parser.addini(
         "wx_cassette_dir",
@@ -82,8 +111,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "wx_cassette(name=None, *, dir=None, order='strict', repeat=False, unused=None, "
-        "tokens='static', redact_phone_numbers=False): the cassette the wx_cassette fixture "
-        "replays (or records with --wx-record)",
+        "tokens='static', redact_phone_numbers=False, record=None): the cassette the "
+        "wx_cassette fixture replays (or records, by record mode)",
     )
     config.stash[_RECORDED] = []
 
@@ -107,12 +136,20 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 class CassetteSession:
     """What the ``wx_cassette`` fixture gives a test: clients on the cassette, and values.
 
-    * :meth:`client` -- a client (or facade) that replays the cassette, or records it
-      with ``--wx-record``;
-    * :meth:`value` -- a test input that is made once when recording (a login code minted in
-      the sandbox, say) and read back from the cassette when replaying;
-    * :attr:`sandbox` -- the sandbox being recorded against (``--wx-record=sandbox``), else
-      None; :attr:`mode` -- ``"replay"``, ``"sandbox"`` or ``"live"``.
+    * :meth:`client` -- a client (or facade) on the cassette: replaying it, or recording
+      through it when the record mode says so;
+    * :meth:`value` -- a test input made once when recording (a login code minted in the
+      sandbox, say) and read back from the cassette when replaying;
+    * :attr:`mode` -- where answers come from in this run: ``"replay"`` (the file only),
+      ``"sandbox"`` (recording against an in-process sandbox) or ``"live"`` (recording
+      against WeChat); :attr:`sandbox` is that sandbox, and None in the other two, so code
+      that mints inputs in it must say what to do live (the type makes it);
+    * :attr:`replay` -- the :class:`~wxcore.adapters.cassette.ReplayTransport` answering
+      (None when nothing is replayed), typed as such for ``replay.assert_all_used()``;
+    * :attr:`transport` -- the :class:`~wxcore.adapters.cassette.CassetteTransport` behind
+      the clients; :attr:`record_mode` its mode.
+
+    Annotate the fixture as ``wx_cassette: CassetteSession`` so a type checker sees this.
     """
 
     def __init__(
@@ -120,73 +157,70 @@ class CassetteSession:
         *,
         name: str,
         path: Path,
-        mode: str,
-        order: str = "strict",
+        record_mode: RecordMode = "none",
+        target: Target = "sandbox",
+        order: Literal["strict", "any"] = "strict",
         repeat: bool = False,
-        tokens: str = "static",
+        tokens: Literal["static", "fetch"] = "static",
         redact_phone_numbers: bool = False,
     ) -> None:
-        from wxcore.adapters.cassette import (
-            CassetteFormatError,
-            RecordingTransport,
-            ReplayTransport,
-            load_cassette,
-        )
+        from wxcore.adapters.cassette import CassetteError, CassetteFormatError, CassetteTransport
 
         self.name = name
         self.path = path
-        self.mode = "replay" if mode == "none" else mode
-        self.tokens = tokens
+        self.record_mode: RecordMode = record_mode
+        self.tokens: Literal["static", "fetch"] = tokens
         self.sandbox: WeChatSandbox | None = None
-        self.replay: ReplayTransport | None = None
-        self.recorder: RecordingTransport | None = None
-        self._inner: Any = None
         self._appid = ""
         self._secret = ""
-        if self.mode == "replay":
-            if not path.exists():
-                raise pytest.fail.Exception(
-                    f"{path}: no such cassette; record it with --wx-record=sandbox or "
-                    "--wx-record=live, or write it by hand (see docs/testing.md)",
-                    pytrace=False,
-                )
-            try:
-                self.replay = ReplayTransport(path, order=order, repeat=repeat,  # type: ignore[arg-type]
-                                              source=str(path))
-            except CassetteFormatError as exc:
-                raise pytest.fail.Exception(f"CassetteFormatError: {exc}", pytrace=False) from None
-            return
-        description = ""
-        if path.exists():
-            try:
-                description = load_cassette(path).description
-            except CassetteFormatError:
-                pass
-        if self.mode == "sandbox":
+        try:
+            self.transport = CassetteTransport(
+                path, record_mode, lambda: self._connect(target), order=order, repeat=repeat,
+                name=name, save_on_close=False, redact_phone_numbers=redact_phone_numbers)
+        except CassetteFormatError as exc:
+            raise pytest.fail.Exception(f"CassetteFormatError: {exc}", pytrace=False) from None
+        except CassetteError:
+            raise pytest.fail.Exception(
+                f"{path}: no such cassette; record it with --wx-record=sandbox (or "
+                "--wx-record=once, --wx-record=live), or write it by hand (see "
+                "docs/testing.md)", pytrace=False) from None
+        self.mode: Literal["replay", "sandbox", "live"] = (
+            target if self.transport.recording else "replay")
+        recorder = self.transport.recorder
+        if recorder is not None:
+            recorder.appid = self._appid
+            recorder.secrets.append(self._secret)
+
+    def _connect(self, target: Target) -> Transport:
+        """The transport recording goes through (called only when this run records)."""
+        if target == "sandbox":
             from wxcore.adapters.sandbox import SandboxTransport, WeChatSandbox
 
             self.sandbox = WeChatSandbox()
             app = self.sandbox.default_app
             self._appid, self._secret = app.appid, app.secret
-            self._inner = SandboxTransport(self.sandbox)
-        else:
-            from wxcore.adapters.transport import Urllib3Transport
+            return SandboxTransport(self.sandbox)
+        from wxcore.adapters.transport import Urllib3Transport
 
-            self._appid = os.environ.get(APPID_ENV, "")
-            self._secret = os.environ.get(SECRET_ENV, "")
-            if not (self._appid and self._secret):
-                raise pytest.fail.Exception(
-                    f"--wx-record=live needs the app's credentials in {APPID_ENV} and "
-                    f"{SECRET_ENV}", pytrace=False)
-            self._inner = Urllib3Transport()
-        self.recorder = RecordingTransport(
-            self._inner, name=name, description=description, appid=self._appid,
-            redact_phone_numbers=redact_phone_numbers, secrets=[self._secret],
-        )
+        self._appid = os.environ.get(APPID_ENV, "")
+        self._secret = os.environ.get(SECRET_ENV, "")
+        if not (self._appid and self._secret):
+            raise pytest.fail.Exception(
+                f"--wx-record=live needs the app's credentials in {APPID_ENV} and "
+                f"{SECRET_ENV}", pytrace=False)
+        return Urllib3Transport()
 
     @property
     def recording(self) -> bool:
-        return self.recorder is not None
+        return self.transport.recording
+
+    @property
+    def replay(self) -> ReplayTransport | None:
+        return self.transport.replay
+
+    @property
+    def recorder(self) -> RecordingTransport | None:
+        return self.transport.recorder
 
     def client(self, cls: type[C] | None = None, **kwargs: Any) -> C:
         """A ``cls`` (default :class:`~wxcore.adapters.client.Client`) on this cassette.
@@ -199,33 +233,71 @@ class CassetteSession:
         from wxcore.adapters.client import Client
 
         klass: type[Any] = cls if cls is not None else Client
-        if self.replay is not None:
+        recorder = self.transport.recorder
+        if recorder is None:
             from wxcore.adapters.cassette import replay_client
 
-            return replay_client(klass, self.replay, tokens=self.tokens, **kwargs)  # type: ignore[arg-type,no-any-return]
+            assert self.transport.replay is not None
+            made: C = replay_client(klass, self.transport.replay, tokens=self.tokens, **kwargs)
+            return made
         if self.tokens == "static" and "token_provider" not in kwargs:
             # Fetch the token outside the recording: replay uses a fixed token instead.
-            helper = Client(self._appid, self._secret, transport=self._inner, retry=None)
+            helper = Client(self._appid, self._secret, transport=recorder.inner, retry=None)
             kwargs["token_provider"] = helper.token_provider
         kwargs.setdefault("retry", None)
-        return klass(self._appid, self._secret, transport=self.recorder, **kwargs)  # type: ignore[no-any-return]
+        recording: C = klass(self._appid, self._secret, transport=self.transport, **kwargs)
+        return recording
 
-    def value(self, name: str, make: Callable[[], Any]) -> Any:
-        """``make()`` when recording (saved in the cassette's ``values``), else the saved one."""
-        if self.recorder is not None:
-            made = make()
-            self.recorder.values[name] = made
-            return made
-        assert self.replay is not None
-        values = self.replay.cassette.values
-        if not isinstance(values, dict) or name not in values:
+    def value(self, name: str, make: Callable[[], T]) -> T:
+        """``make()`` when recording (saved in the cassette's ``values``), else the saved one.
+
+        ``make`` runs only when recording, in :attr:`mode` ``"sandbox"`` or ``"live"``:
+        mint the value in :attr:`sandbox` when there is one, and say where a live value
+        comes from when there is not (see docs/testing.md).
+        """
+        from wxcore.adapters.cassette import CassetteError
+
+        try:
+            return self.transport.value(name, make)
+        except CassetteError:
             raise pytest.fail.Exception(
                 f"{self.path}: the cassette has no recorded value {name!r}; re-record it with "
-                "--wx-record", pytrace=False)
-        return values[name]
+                "--wx-record", pytrace=False) from None
 
     def __repr__(self) -> str:
-        return f"CassetteSession({self.name!r}, {self.mode})"
+        return f"CassetteSession({self.name!r}, {self.record_mode}, {self.mode})"
+
+
+def _record_mode(config: pytest.Config, marked: object) -> tuple[RecordMode, Target]:
+    """This test's (record mode, target): ``--wx-record`` wins over the marker's
+    ``record=``, which wins over the default ``none``."""
+    target: Target = config.getoption("wx_record_target")
+    given = config.getoption("wx_record")
+    if given in RECORD_ALIASES:
+        return RECORD_ALIASES[given]
+    chosen = given or marked or "none"
+    for mode in RECORD_MODES:
+        if chosen == mode:
+            return mode, target
+    raise pytest.UsageError(f"wx_cassette record= must be one of {', '.join(RECORD_MODES)}, "
+                            f"not {chosen!r}")
+
+
+def _save(session: CassetteSession, passed: bool, summary: list[str]) -> None:
+    """Save a recording test's cassette if it passed, and say so in the terminal summary."""
+    transport = session.transport
+    try:
+        if not passed:
+            summary.append(f"{session.path}: NOT saved, the test did not pass")
+        elif transport.save():
+            merged = transport.cassette()
+            count = len(merged.interactions) if merged is not None else 0
+            summary.append(f"{session.path} ({count} exchanges)")
+        else:
+            summary.append(f"{session.path}: unchanged")
+    finally:
+        transport.discard()
+        transport.close()
 
 
 def _default_name(item: pytest.Item) -> str:
@@ -267,8 +339,9 @@ def wx_cassette(request: pytest.FixtureRequest, wx_cassette_dir: Path) -> Iterat
         raise pytest.UsageError(f"wx_cassette unused= must be one of {UNUSED_POLICIES}, "
                                 f"not {unused!r}")
     path = directory / f"{name}.json"
+    record_mode, target = _record_mode(request.config, options.get("record"))
     session = CassetteSession(
-        name=str(name), path=path, mode=request.config.getoption("wx_record"),
+        name=str(name), path=path, record_mode=record_mode, target=target,
         order=options.get("order", "strict"), repeat=bool(options.get("repeat", False)),
         tokens=options.get("tokens", "static"),
         redact_phone_numbers=bool(options.get("redact_phone_numbers", False)),
@@ -276,13 +349,8 @@ def wx_cassette(request: pytest.FixtureRequest, wx_cassette_dir: Path) -> Iterat
     yield session
     reports = request.node.stash.get(_REPORTS, {})
     passed = "call" in reports and reports["call"].passed
-    if session.recorder is not None:
-        recorded = request.config.stash.get(_RECORDED, [])
-        if passed:
-            session.recorder.save(path)
-            recorded.append(f"{path} ({len(session.recorder)} exchanges)")
-        else:
-            recorded.append(f"{path}: NOT saved, the test did not pass")
+    if session.recording:
+        _save(session, passed, request.config.stash.get(_RECORDED, []))
         return
     replay = session.replay
     if replay is None or not passed:

@@ -57,6 +57,7 @@ from wxcore.adapters.cassette.model import (
     UnusedInteractionsError,
     is_placeholder,
 )
+from wxcore.adapters.cassette.modes import RECORD_MODES, CassetteTransport, RecordMode
 from wxcore.adapters.cassette.names import ARGUMENT_TYPES, register_argument_type
 from wxcore.adapters.cassette.recording import RecordingTransport
 from wxcore.adapters.cassette.redaction import PHONE_FIELDS, RECORD_SECRET_FIELDS
@@ -104,5 +105,8 @@ __all__ = [
     "check_cassette",
     "is_placeholder",
     "ARGUMENT_TYPES",
+    "RECORD_MODES",
+    "RecordMode",
+    "CassetteTransport",
     "register_argument_type",
 ]

@@ -122,13 +122,16 @@ class RecordingTransport:
 
     # -- building the cassette ------------------------------------------------------------
 
-    def cassette(self) -> Cassette:
-        """Everything recorded so far, redacted, as a :class:`Cassette`."""
+    def cassette(self, *, numbered_after: Cassette | None = None) -> Cassette:
+        """Everything recorded so far, redacted, as a :class:`Cassette`; with
+        ``numbered_after``, placeholders are numbered after the ones that cassette uses."""
         with self._lock:
             exchanges = list(self._exchanges)
         redactor = Redactor(
             self.secret_fields, PHONE_FIELDS if self.redact_phone_numbers else frozenset()
         )
+        if numbered_after is not None:
+            redactor.number_after(msgspec.json.encode(numbered_after).decode())
         for value in self.secrets:
             redactor.placeholder("secret", value)
         for request, outcome in exchanges:  # pass 1: learn every secret value

@@ -3,6 +3,7 @@ secret value to a stable placeholder and scrubs it from all recorded text."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -40,6 +41,7 @@ PHONE_FIELDS: frozenset[str] = frozenset(
 #: Secret values shorter than this are replaced where they sit in a secret field, but not
 #: searched for inside other text (a 3-character "secret" would corrupt unrelated strings).
 _MIN_SCRUB_LENGTH = 8
+_NUMBERED = re.compile(r"<redacted:([A-Za-z0-9_.-]+):(\d+)>")
 
 
 class Redactor:
@@ -54,6 +56,12 @@ class Redactor:
         self.phone_fields = phone_fields
         self.placeholders: dict[str, str] = {}
         self._counts: dict[str, int] = {}
+
+    def number_after(self, text: str) -> None:
+        """Continue numbering after the placeholders in ``text`` (an existing cassette), so
+        that exchanges added to it never reuse a placeholder for another value."""
+        for label, number in _NUMBERED.findall(text):
+            self._counts[label] = max(self._counts.get(label, 0), int(number))
 
     def placeholder(self, label: str, value: str) -> str:
         if is_placeholder(value) or value == "":

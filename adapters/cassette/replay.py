@@ -56,6 +56,8 @@ class ReplayTransport:
         self.repeat = repeat
         self.uses = [0] * len(self.cassette.interactions)
         self.mismatches: list[CassetteMismatchError] = []
+        #: The index of the exchange that answered each request, in order.
+        self.history: list[int] = []
         self._lock = threading.Lock()
 
     @property
@@ -72,6 +74,7 @@ class ReplayTransport:
                 self.mismatches.append(error)
                 raise error
             self.uses[index] += 1
+            self.history.append(index)
         interaction = self.interactions[index]
         if isinstance(interaction.error, RecordedError):
             raise self._error(interaction.error, request)

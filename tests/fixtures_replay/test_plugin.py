@@ -224,3 +224,83 @@ def test_without_a_marker_the_cassette_is_named_after_the_test(
     target.write_text(json.dumps({"wxcore_cassette": 1, "name": "test_mod/test_it",
                                   "interactions": []}))
     run(pytester).assert_outcomes(passed=1)
+
+
+MODES_TEST = """
+import pytest
+from wxcore.adapters.client import Client
+
+@pytest.mark.wx_cassette("js/ticket"{options})
+def test_tickets(wx_cassette):
+    client = wx_cassette.client(Client)
+    assert client.get_jsapi_ticket()
+    {more}
+    print("MODE", wx_cassette.record_mode, wx_cassette.mode, wx_cassette.sandbox is None)
+"""
+
+
+def modes_test(options: str = "", more: str = "") -> str:
+    return MODES_TEST.format(options=options, more=more)
+
+
+def test_record_once_records_a_missing_cassette_then_replays_it(
+        project: pytest.Pytester) -> None:
+    project.makepyfile(modes_test())
+    path = project.path / "recorded" / "js" / "ticket.json"
+    result = run(project, "--wx-record=once", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*MODE once sandbox False*", "*js/ticket.json (1 exchanges)*"])
+    recorded = path.read_bytes()
+    result = run(project, "--wx-record=once", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*MODE once replay True*"])
+    assert "cassette(s) recorded" not in result.stdout.str()
+    assert path.read_bytes() == recorded
+
+
+def test_record_all_twice_leaves_the_cassette_unchanged(project: pytest.Pytester) -> None:
+    project.makepyfile(modes_test())
+    run(project, "--wx-record=all").assert_outcomes(passed=1)
+    path = project.path / "recorded" / "js" / "ticket.json"
+    recorded = path.read_bytes()
+    result = run(project, "--wx-record=all")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*js/ticket.json: unchanged*"])
+    assert path.read_bytes() == recorded
+
+
+def test_new_episodes_records_only_what_the_cassette_lacks(project: pytest.Pytester) -> None:
+    from wxcore.adapters.cassette import load_cassette
+
+    path = cassette_file(project, ticket_cassette("jsapi"))
+    before = load_cassette(path).interactions[0]
+    project.makepyfile(modes_test(more='assert client.ticket_provider("wx_card").get().value'))
+    result = run(project, "--wx-record=new_episodes", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*MODE new_episodes sandbox False*",
+                                 "*js/ticket.json (2 exchanges)*"])
+    interactions = load_cassette(path).interactions
+    assert interactions[0] == before  # answered from the file: the hand-written ticket
+    assert interactions[1].request.query == {"type": "wx_card"}
+    run(project).assert_outcomes(passed=1)  # and the whole cassette replays
+
+
+def test_the_marker_sets_the_mode_and_the_command_line_wins(project: pytest.Pytester) -> None:
+    project.makepyfile(modes_test(options=', record="once"'))
+    run(project).assert_outcomes(passed=1)  # the marker records the missing cassette
+    (project.path / "recorded" / "js" / "ticket.json").unlink()
+    result = run(project, "--wx-record=none")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*no such cassette*"])
+    project.makepyfile(modes_test(options=', record="sometimes"'))
+    result = run(project)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*record= must be one of none, once, new_episodes, all, "
+                                 "not 'sometimes'*"])
+
+
+def test_the_plugin_and_the_api_know_the_same_record_modes() -> None:
+    from wxcore.adapters import pytest_plugin
+    from wxcore.adapters.cassette import RECORD_MODES
+
+    assert pytest_plugin.RECORD_MODES == RECORD_MODES
