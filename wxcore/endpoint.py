@@ -73,11 +73,16 @@ class WxResult(msgspec.Struct, kw_only=True, dict=True):
 
 
 class Media(msgspec.Struct, frozen=True, kw_only=True):
-    """Binary content WeChat returned (an image, a file): the bytes and what they are."""
+    """Binary content WeChat returned (an image, a file): the bytes and what they are.
+
+    ``headers`` are the response's headers (lower-case names), for what WeChat says beside
+    the bytes: wxacode's ``num-used``, a download's ``content-disposition``.
+    """
 
     content: bytes
     content_type: str = ""
     filename: str = ""
+    headers: Mapping[str, str] = msgspec.field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"Media({len(self.content)} bytes, {self.content_type or '?'}, {self.filename!r})"
@@ -209,10 +214,7 @@ class Endpoint(Generic[T]):
             raise self._api_error(envelope.errcode, envelope.errmsg)
 
     def _api_error(self, errcode: int, errmsg: str) -> APIError:
-        special = self.errors.get(errcode) if self.errors else None
-        if special is not None:
-            return special(errcode, errmsg, endpoint=self.name)
-        return api_error(errcode, errmsg, self.name)
+        return api_error(errcode, errmsg, self.name, self.errors)
 
     def _parse_binary(self, response: Response) -> T:
         body = response.body
@@ -238,7 +240,8 @@ class Endpoint(Generic[T]):
         filename = ""
         if "filename=" in disposition:
             filename = disposition.split("filename=", 1)[1].strip().strip('"')
-        media = Media(content=body, content_type=response.content_type, filename=filename)
+        media = Media(content=body, content_type=response.content_type, filename=filename,
+                      headers=dict(response.headers))
         return media  # type: ignore[return-value]
 
 

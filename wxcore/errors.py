@@ -20,8 +20,10 @@ them, and each branch says *where* it went wrong, which is what decides what to 
     ├── TokenError                       a token provider could not produce a token
     └── MessageError                     a pushed message failed a check (see wxcore.messages)
 
-API groups register further errcodes with :func:`register_errcode` so that, for example,
-43101 (user refused a subscribe message) can raise its own subclass of :class:`APIError`.
+The errcodes every API shares map to these classes in :data:`COMMON_ERRORS`, fixed at import.
+Codes that mean something only at some endpoints (43101: the user refused a subscribe
+message) are declared on those endpoints (``Endpoint(errors=errors_of(...))``), so there is
+no process-wide registry to mutate and an API group cannot change another group's errors.
 
 No exception here ever holds a secret: URLs are redacted by :func:`wxcore.redact.redact_url`
 before they are put into a message.
@@ -30,7 +32,9 @@ before they are put into a message.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
 
 __all__ = [
     "WxError",
@@ -49,7 +53,8 @@ __all__ = [
     "UnauthorizedAPIError",
     "TokenError",
     "MessageError",
-    "register_errcode",
+    "COMMON_ERRORS",
+    "errors_of",
     "api_error",
 ]
 
@@ -182,23 +187,23 @@ class MessageError(WxError):
     """A message pushed by WeChat failed verification, decryption or parsing."""
 
 
-_BY_ERRCODE: dict[int, type[APIError]] = {}
+def errors_of(*classes: type[APIError], only: tuple[int, ...] = ()) -> Mapping[int, type[APIError]]:
+    """The errcode → class mapping of ``classes`` (their ``errcodes``), read-only.
 
-
-def register_errcode(cls: type[APIError]) -> type[APIError]:
-    """Make :func:`api_error` raise ``cls`` for each code in ``cls.errcodes``.
-
-    Usable as a class decorator by API groups that define their own errors.
+    ``only`` keeps just those codes, for an endpoint that documents part of a class's codes.
     """
-    for code in cls.errcodes:
-        _BY_ERRCODE[code] = cls
-    return cls
+    return MappingProxyType({code: cls for cls in classes for code in cls.errcodes
+                             if not only or code in only})
 
 
-for _cls in (SystemBusyError, TokenInvalidError, QuotaError, CredentialError, UnauthorizedAPIError):
-    register_errcode(_cls)
+#: The errcodes every WeChat API shares, and their classes.
+COMMON_ERRORS: Mapping[int, type[APIError]] = errors_of(
+    SystemBusyError, TokenInvalidError, QuotaError, CredentialError, UnauthorizedAPIError)
 
 
-def api_error(errcode: int, errmsg: str, endpoint: str = "") -> APIError:
-    """The exception instance for ``errcode``: a registered subclass, else :class:`APIError`."""
-    return _BY_ERRCODE.get(errcode, APIError)(errcode, errmsg, endpoint=endpoint)
+def api_error(errcode: int, errmsg: str, endpoint: str = "",
+              special: Mapping[int, type[APIError]] | None = None) -> APIError:
+    """The exception for ``errcode``: from ``special`` (the endpoint's own codes), else
+    :data:`COMMON_ERRORS`, else a plain :class:`APIError`."""
+    cls = (special.get(errcode) if special else None) or COMMON_ERRORS.get(errcode, APIError)
+    return cls(errcode, errmsg, endpoint=endpoint)

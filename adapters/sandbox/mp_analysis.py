@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from wxcore.facade import china_date
+
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
-
-_CHINA = timezone(timedelta(hours=8))
-
 
 def _dates(sb: WeChatSandbox, req: SandboxRequest, period: str) -> tuple[date, date]:
     body = req.json()
@@ -32,7 +31,7 @@ def _dates(sb: WeChatSandbox, req: SandboxRequest, period: str) -> tuple[date, d
     else:
         last = calendar.monthrange(begin.year, begin.month)[1]
         natural = begin.replace(day=last) if begin.day == 1 else None
-    today = datetime.fromtimestamp(sb.clock(), _CHINA).date()
+    today = china_date(sb.clock())
     if natural is None or end != natural or end >= today:
         raise WxFail(61501, "date range error")
     return begin, end

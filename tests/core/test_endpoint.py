@@ -149,3 +149,35 @@ def test_reprs_and_errors_hold_no_secrets() -> None:
     result = code2session("wx1", "c").parse(ok(b'{"openid":"o","session_key":"SESSIONKEY=="}'))
     assert "SESSIONKEY" not in repr(result)
     assert isinstance(bound, Request)
+
+
+def test_errcodes_are_declared_per_endpoint_not_registered_globally() -> None:
+    from wxcore.errors import COMMON_ERRORS, errors_of
+
+    class RefusedError(APIError):
+        errcodes = (43101,)
+
+    special = Endpoint("t.special", "GET", "/special", Thing, errors=errors_of(RefusedError))
+    plain = Endpoint("t.plain", "GET", "/plain", Thing)
+    body = b'{"errcode":43101,"errmsg":"user refuse to accept the msg"}'
+    with pytest.raises(RefusedError):
+        special.parse(ok(body))
+    with pytest.raises(APIError) as caught:
+        plain.parse(ok(body))
+    assert type(caught.value) is APIError  # the other endpoint is not affected
+    assert type(COMMON_ERRORS[40001]) is type and COMMON_ERRORS[40001] is TokenInvalidError
+    with pytest.raises(TypeError):
+        COMMON_ERRORS[43101] = RefusedError  # type: ignore[index]
+    with pytest.raises(TypeError):
+        errors_of(RefusedError)[1] = RefusedError  # type: ignore[index]
+
+
+def test_media_results_keep_the_response_headers() -> None:
+    endpoint = Endpoint("t.code", "POST", "/wxa/getwxacode", Media, response="binary")
+    response = Response(status=200, body=b"\x89PNG\r\n\x1a\n....", headers={
+        "content-type": "image/png", "num-used": "17",
+        "content-disposition": 'attachment; filename="code.png"'})
+    media = endpoint.parse(response)
+    assert media.headers["num-used"] == "17"
+    assert media.filename == "code.png"
+    assert media.content_type == "image/png"

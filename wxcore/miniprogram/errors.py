@@ -28,9 +28,7 @@ there. Codes every API shares (-1, 40001, 45009, 48001, ...) keep their global c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from wxcore.errors import APIError, QuotaError
+from wxcore.errors import APIError, QuotaError, errors_of
 
 __all__ = [
     "InvalidCodeError",
@@ -133,16 +131,3 @@ class TooFrequentError(QuotaError):
     """Calls came too fast for this endpoint (44990: over 100 a second; 1003)."""
 
     errcodes = (44990, 1003)
-
-
-def errors_of(*classes: type[APIError], only: tuple[int, ...] = ()) -> Mapping[int, type[APIError]]:
-    """The ``errors=`` mapping of an endpoint that documents ``classes``' errcodes.
-
-    ``only`` keeps just those codes, for an endpoint that documents part of a class's codes.
-    """
-    mapping: dict[int, type[APIError]] = {}
-    for cls in classes:
-        for code in cls.errcodes:
-            if not only or code in only:
-                mapping[code] = cls
-    return mapping
