@@ -23,23 +23,80 @@
 Lookup order: (event, key) → event → "any event" (``router.event("*")``) → message type →
 default. Event names match case-insensitively (WeChat writes ``subscribe`` but ``SCAN``).
 For ``subscribe``, a key matches the scene with or without WeChat's ``qrscene_`` prefix.
+
+Typed: ``router.message("text")`` hands its handler a :class:`TextMessage`, and says so to
+type checkers. The decorators are overloaded on the literal type names WeChat documents
+(``router.event("CLICK")`` takes a ``Callable[[ClickEvent], ...]``), so mypy rejects a
+handler annotated with the wrong class or returning something that is not a reply. A name
+that is not modelled (or not a literal) gets an untyped registrar: such pushes arrive as
+:class:`GenericMessage`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, Literal, TypeVar, Union, overload
 
 from wxcore.errors import UsageError
-from wxcore.messages.models import BaseEvent, ComponentPush, GenericMessage, Push
+from wxcore.messages.models import (
+    AuthorizedPush,
+    BaseEvent,
+    ClickEvent,
+    ComponentPush,
+    ComponentVerifyTicketPush,
+    FileMessage,
+    GenericMessage,
+    ImageMessage,
+    LinkMessage,
+    LocationEvent,
+    LocationMessage,
+    MediaCheckEvent,
+    MiniProgramPageMessage,
+    Push,
+    ScanEvent,
+    ShortVideoMessage,
+    SubscribeEvent,
+    SubscribeMsgChangeEvent,
+    SubscribeMsgPopupEvent,
+    SubscribeMsgSentEvent,
+    TemplateSendJobFinishEvent,
+    TextMessage,
+    UnauthorizedPush,
+    UnsubscribeEvent,
+    UpdateAuthorizedPush,
+    UserEnterTempSessionEvent,
+    VideoMessage,
+    ViewEvent,
+    VoiceMessage,
+)
 from wxcore.messages.replies import ReplyLike
 
-__all__ = ["Handler", "Router"]
+__all__ = ["Handler", "Registrar", "Router"]
 
 Handler = Callable[[Any], ReplyLike]
-H = TypeVar("H", bound=Handler)
+M = TypeVar("M")
+R = TypeVar("R", bound=ReplyLike)
+#: What an "any event" handler receives: a modelled event, or an unmodelled one.
+AnyEvent = Union[BaseEvent, GenericMessage]
 
 _ANY_EVENT = "*"
+
+
+class Registrar(Generic[M]):
+    """The decorator ``router.message(...)`` / ``event(...)`` / ``info(...)`` returns.
+
+    Its type parameter is the push class the handler will receive; the handler is returned
+    unchanged (typed as a callable taking that class).
+    """
+
+    __slots__ = ("_register",)
+
+    def __init__(self, register: Callable[[Handler], None]) -> None:
+        self._register = register
+
+    def __call__(self, handler: Callable[[M], R]) -> Callable[[M], R]:
+        self._register(handler)
+        return handler
 
 
 class Router:
@@ -54,18 +111,75 @@ class Router:
         self._infos: dict[str, Handler] = {}
         self._default: Handler | None = None
 
-    def message(self, msg_type: str) -> Callable[[H], H]:
+    # One overload per modelled type (the names as WeChat writes them); a test checks
+    # these against the runtime tables MESSAGE_TYPES, EVENT_TYPES and COMPONENT_TYPES.
+    @overload
+    def message(self, msg_type: Literal["text"]) -> Registrar[TextMessage]: ...
+    @overload
+    def message(self, msg_type: Literal["image"]) -> Registrar[ImageMessage]: ...
+    @overload
+    def message(self, msg_type: Literal["voice"]) -> Registrar[VoiceMessage]: ...
+    @overload
+    def message(self, msg_type: Literal["video"]) -> Registrar[VideoMessage]: ...
+    @overload
+    def message(self, msg_type: Literal["shortvideo"]) -> Registrar[ShortVideoMessage]: ...
+    @overload
+    def message(self, msg_type: Literal["location"]) -> Registrar[LocationMessage]: ...
+    @overload
+    def message(self, msg_type: Literal["link"]) -> Registrar[LinkMessage]: ...
+    @overload
+    def message(self, msg_type: Literal["file"]) -> Registrar[FileMessage]: ...
+    @overload
+    def message(self, msg_type: Literal["miniprogrampage"]) -> Registrar[MiniProgramPageMessage]: ...
+    @overload
+    def message(self, msg_type: str) -> Registrar[Any]: ...
+
+    def message(self, msg_type: str) -> Registrar[Any]:
         """Decorator: handle messages of ``msg_type`` (``text``, ``image``, ``file``, ...)."""
         if not msg_type or msg_type == "event":
             raise UsageError("use router.event(...) for events")
 
-        def register(handler: H) -> H:
+        def register(handler: Handler) -> None:
             self._messages[msg_type] = handler
-            return handler
 
-        return register
+        return Registrar(register)
 
-    def event(self, event: str, key: str | None = None) -> Callable[[H], H]:
+    @overload
+    def event(self, event: Literal["subscribe"], key: str | None = None) -> Registrar[SubscribeEvent]: ...
+    @overload
+    def event(self, event: Literal["unsubscribe"], key: str | None = None) -> Registrar[UnsubscribeEvent]: ...
+    @overload
+    def event(self, event: Literal["SCAN", "scan"], key: str | None = None) -> Registrar[ScanEvent]: ...
+    @overload
+    def event(self, event: Literal["LOCATION", "location"],
+              key: str | None = None) -> Registrar[LocationEvent]: ...
+    @overload
+    def event(self, event: Literal["CLICK", "click"], key: str | None = None) -> Registrar[ClickEvent]: ...
+    @overload
+    def event(self, event: Literal["VIEW", "view"], key: str | None = None) -> Registrar[ViewEvent]: ...
+    @overload
+    def event(self, event: Literal["TEMPLATESENDJOBFINISH", "templatesendjobfinish"],
+              key: str | None = None) -> Registrar[TemplateSendJobFinishEvent]: ...
+    @overload
+    def event(self, event: Literal["subscribe_msg_popup_event"],
+              key: str | None = None) -> Registrar[SubscribeMsgPopupEvent]: ...
+    @overload
+    def event(self, event: Literal["subscribe_msg_change_event"],
+              key: str | None = None) -> Registrar[SubscribeMsgChangeEvent]: ...
+    @overload
+    def event(self, event: Literal["subscribe_msg_sent_event"],
+              key: str | None = None) -> Registrar[SubscribeMsgSentEvent]: ...
+    @overload
+    def event(self, event: Literal["wxa_media_check"], key: str | None = None) -> Registrar[MediaCheckEvent]: ...
+    @overload
+    def event(self, event: Literal["user_enter_tempsession"],
+              key: str | None = None) -> Registrar[UserEnterTempSessionEvent]: ...
+    @overload
+    def event(self, event: Literal["*"], key: str | None = None) -> Registrar[AnyEvent]: ...
+    @overload
+    def event(self, event: str, key: str | None = None) -> Registrar[Any]: ...
+
+    def event(self, event: str, key: str | None = None) -> Registrar[Any]:
         """Decorator: handle ``event`` (``"*"`` for any event), optionally only one EventKey."""
         if not event:
             raise UsageError("event name is required")
@@ -73,28 +187,37 @@ class Router:
         if key is not None and name == "subscribe":
             key = key.removeprefix("qrscene_")
 
-        def register(handler: H) -> H:
+        def register(handler: Handler) -> None:
             if key is None:
                 self._events[name] = handler
             else:
                 self._keyed[(name, key)] = handler
-            return handler
 
-        return register
+        return Registrar(register)
 
-    def info(self, info_type: str) -> Callable[[H], H]:
+    @overload
+    def info(self, info_type: Literal["component_verify_ticket"]) -> Registrar[ComponentVerifyTicketPush]: ...
+    @overload
+    def info(self, info_type: Literal["authorized"]) -> Registrar[AuthorizedPush]: ...
+    @overload
+    def info(self, info_type: Literal["updateauthorized"]) -> Registrar[UpdateAuthorizedPush]: ...
+    @overload
+    def info(self, info_type: Literal["unauthorized"]) -> Registrar[UnauthorizedPush]: ...
+    @overload
+    def info(self, info_type: str) -> Registrar[Any]: ...
+
+    def info(self, info_type: str) -> Registrar[Any]:
         """Decorator: handle component pushes of ``info_type`` (``authorized``, ...)."""
         if not info_type:
             raise UsageError("info_type is required")
 
-        def register(handler: H) -> H:
+        def register(handler: Handler) -> None:
             self._infos[info_type] = handler
-            return handler
 
-        return register
+        return Registrar(register)
 
-    def default(self, handler: H) -> H:
-        """Decorator: handle everything no other route matched."""
+    def default(self, handler: Callable[[Push], R]) -> Callable[[Push], R]:
+        """Decorator: handle everything no other route matched (any :data:`Push`)."""
         self._default = handler
         return handler
 
