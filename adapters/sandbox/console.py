@@ -52,7 +52,8 @@ def _tokens(sb: WeChatSandbox, appid: str, now: float) -> list[dict[str, Any]]:
     shown = []
     for (owner, kind), value in sorted(sb.current.items()):
         token = sb.tokens.get(value)
-        if owner != appid or token is None:
+        # tickets are current under "ticket:<type>"; the bare "ticket" entry repeats one
+        if owner != appid or token is None or kind == "ticket":
             continue
         shown.append({"kind": kind, "value": mask(value), "revoked": token.revoked,
                       "expires_in": max(0, int(token.expires_at - now))})

@@ -114,6 +114,16 @@ def test_console_sends_a_push_and_shows_the_reply(
     page = driver.page_source  # type: ignore[attr-defined]
     assert WeChatSandbox.DEFAULT_SECRET not in page and session.session_key not in page
 
+    # The log filters as you type; a row opens to its (redacted) query and bodies.
+    driver.find_element(By.ID, "log-filter").send_keys("jscode")  # type: ignore[attr-defined]
+    wait.until(lambda d: text_of("log-count").startswith("1 of "))
+    driver.find_element(By.CSS_SELECTOR, "#log tr.call").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: "secret=***" in text_of("log") and '"session_key":"***"' in text_of("log"))
+    driver.find_element(By.ID, "log-filter").clear()  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "log-errors").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: text_of("log-count").startswith("1 of ") and "45009" in text_of("log"))
+    driver.find_element(By.ID, "log-errors").click()  # type: ignore[attr-defined]
+
     # The message server, in safe mode, then a text message from a simulated user.
     driver.find_element(By.ID, "push-url").send_keys(message_server.url)  # type: ignore[attr-defined]
     driver.find_element(By.ID, "push-token").send_keys(TOKEN)  # type: ignore[attr-defined]

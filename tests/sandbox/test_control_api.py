@@ -193,6 +193,9 @@ def test_state_masks_secrets_and_reveal_shows_one(control: Control, mp: MiniProg
     stable = next(t for t in app["tokens"] if t["kind"] == "stable")
     assert 7000 < stable["expires_in"] <= 7200 and stable["revoked"] is False
     assert app["force_refresh"] == {"used": 0, "left": 20, "per_day": 20, "next_in": 0}
+    mp.get_jsapi_ticket()
+    kinds = [t["kind"] for t in control.ok("/sandbox/state")["apps"][0]["tokens"]]
+    assert sorted(kinds) == ["stable", "ticket:jsapi"]
     assert control.ok("/sandbox/reveal_secret", {})["secret"] == SECRET
     assert control.ok("/sandbox/revoke", {})["revoked"] >= 1
     app = control.ok("/sandbox/state")["apps"][0]
