@@ -2,6 +2,82 @@
 
 ``wxcore`` (this package) builds requests and parses responses with no I/O;
 ``wxcore.adapters`` sends them (transports, retries, token providers, clients, the sandbox).
+
+The names users reach for first are offered here too (``from wxcore import MiniProgram``).
+They are loaded lazily from :data:`_LAZY_NAMES` on first access, so ``import wxcore`` alone
+stays cheap and loads no I/O library; the core modules themselves never import the adapters.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+
+# Top-level name -> the module that defines it. Adding a name is one line here plus its
+# import in the TYPE_CHECKING block below (for mypy and IDEs); a test checks both agree.
+_LAZY_NAMES: dict[str, str] = {
+    # facades and the client
+    "Client": "wxcore.adapters.client",
+    "MiniProgram": "wxcore.adapters.miniprogram",
+    # receiving pushes
+    "MessageServer": "wxcore.adapters.message_server",
+    "Router": "wxcore.messages",
+    # the offline sandbox
+    "WeChatSandbox": "wxcore.adapters.sandbox",
+    "SandboxServer": "wxcore.adapters.sandbox",
+    "SandboxTransport": "wxcore.adapters.sandbox",
+    # the common errors
+    "WxError": "wxcore.errors",
+    "UsageError": "wxcore.errors",
+    "TransportError": "wxcore.errors",
+    "HTTPStatusError": "wxcore.errors",
+    "DecodeError": "wxcore.errors",
+    "APIError": "wxcore.errors",
+    "SystemBusyError": "wxcore.errors",
+    "TokenInvalidError": "wxcore.errors",
+    "QuotaError": "wxcore.errors",
+    "CredentialError": "wxcore.errors",
+    "UnauthorizedAPIError": "wxcore.errors",
+    "TokenError": "wxcore.errors",
+    "MessageError": "wxcore.errors",
+}
+
+if TYPE_CHECKING:
+    from wxcore.adapters.client import Client
+    from wxcore.adapters.message_server import MessageServer
+    from wxcore.adapters.miniprogram import MiniProgram
+    from wxcore.adapters.sandbox import SandboxServer, SandboxTransport, WeChatSandbox
+    from wxcore.errors import (
+        APIError,
+        CredentialError,
+        DecodeError,
+        HTTPStatusError,
+        MessageError,
+        QuotaError,
+        SystemBusyError,
+        TokenError,
+        TokenInvalidError,
+        TransportError,
+        UnauthorizedAPIError,
+        UsageError,
+        WxError,
+    )
+    from wxcore.messages import Router
+
+__all__ = ["__version__", *_LAZY_NAMES]
+
+
+def __getattr__(name: str) -> object:
+    """Load a top-level name from its module on first use (and keep it for next time)."""
+    module_name = _LAZY_NAMES.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'wxcore' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY_NAMES})

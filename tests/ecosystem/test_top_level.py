@@ -1,0 +1,68 @@
+"""The top-level names: ``from wxcore import MiniProgram`` works, ``import wxcore`` stays cheap."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import wxcore
+
+INIT = pathlib.Path(wxcore.__file__)
+IO_MODULES = ("urllib3", "tenacity", "redis", "socket", "ssl", "wxcore.adapters")
+
+
+def _python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return done.stdout
+
+
+def test_import_wxcore_alone_loads_no_io_library() -> None:
+    loaded = json.loads(_python(
+        "import sys, json, wxcore\n"
+        f"print(json.dumps([m for m in sys.modules if m.split('.')[0] in {IO_MODULES!r}\n"
+        f"                  or m.startswith('wxcore.adapters')]))"))
+    assert loaded == []
+
+
+def test_a_top_level_name_loads_its_module_on_first_use() -> None:
+    out = _python("import sys, wxcore\n"
+                  "before = 'wxcore.adapters.miniprogram' in sys.modules\n"
+                  "from wxcore import MiniProgram\n"
+                  "print(before, MiniProgram.__module__, 'urllib3' in sys.modules)")
+    assert out.split() == ["False", "wxcore.adapters.miniprogram", "True"]
+
+
+@pytest.mark.parametrize("name", sorted(wxcore._LAZY_NAMES))
+def test_every_top_level_name_is_the_object_of_its_module(name: str) -> None:
+    module = importlib.import_module(wxcore._LAZY_NAMES[name])
+    assert getattr(wxcore, name) is getattr(module, name)
+    assert name in dir(wxcore) and name in wxcore.__all__
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'MiniProgramm'"):
+        wxcore.MiniProgramm  # noqa: B018
+    assert not hasattr(wxcore, "MiniProgramm")
+
+
+def test_type_checkers_see_the_same_names_from_the_same_modules() -> None:
+    tree = ast.parse(INIT.read_text(encoding="utf-8"))
+    blocks = [node for node in tree.body if isinstance(node, ast.If)
+              and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"]
+    assert len(blocks) == 1
+    typed = {alias.asname or alias.name: node.module for node in ast.walk(blocks[0])
+             if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert typed == wxcore._LAZY_NAMES
+
+
+def test_the_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    assert wxcore.__version__ == version("wxcore")
