@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out  # looked up per run: tests swap sys.stdout
     if not args.quiet_logs:
         handler = logging.StreamHandler(out)
         handler.setFormatter(logging.Formatter("      log: %(name)s: %(message)s"))

@@ -9,16 +9,19 @@ standard error and exits with a code naming the failed step::
     7 the EncodingAESKey itself
 
 ``encrypt`` reads a plaintext reply from standard input and prints the signed, encrypted
-reply envelope WeChat expects back. Secrets are taken from arguments (or the environment
-variables ``WXCORE_TOKEN`` / ``WXCORE_AES_KEY``) and are never printed.
+reply envelope WeChat expects back (``--timestamp`` defaults to now, ``--nonce`` to a random
+one). Secrets are taken from arguments (or the environment variables ``WXCORE_TOKEN`` /
+``WXCORE_AES_KEY``) and are never printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import sys
+import time
 from typing import Any
 
 import msgspec
@@ -43,6 +46,9 @@ EXIT_DECRYPT = 5
 EXIT_XML = 6
 EXIT_KEY = 7
 
+# The alphabet of a bare Encrypt value; anything else on stdin cannot be a push.
+BASE64 = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("message", help="decrypt or encrypt WeChat push messages")
@@ -51,11 +57,17 @@ def register(subparsers: Any) -> None:
 
     decrypt = commands.add_parser("decrypt", help="verify and decrypt a push read from stdin")
     _common(decrypt)
+    decrypt.add_argument("--timestamp", required=True, help="the timestamp query parameter")
+    decrypt.add_argument("--nonce", required=True, help="the nonce query parameter")
     decrypt.add_argument("--msg-signature", required=True, help="the msg_signature query parameter")
     decrypt.set_defaults(func=run_decrypt)
 
     encrypt = commands.add_parser("encrypt", help="encrypt a plaintext reply read from stdin")
     _common(encrypt)
+    encrypt.add_argument("--timestamp", default=None,
+                         help="the reply's timestamp (default: now, as a Unix time)")
+    encrypt.add_argument("--nonce", default=None,
+                         help="the reply's nonce (default: 16 random hex digits)")
     encrypt.add_argument("--random-hex", default=None,
                          help="16 random bytes as 32 hex digits (default: from secrets)")
     encrypt.set_defaults(func=run_encrypt)
@@ -67,8 +79,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--aes-key", default=os.environ.get("WXCORE_AES_KEY"),
                         help="the 43-character EncodingAESKey (or $WXCORE_AES_KEY)")
     parser.add_argument("--appid", required=True, help="appid (component appid for component pushes)")
-    parser.add_argument("--timestamp", required=True, help="the timestamp query parameter")
-    parser.add_argument("--nonce", required=True, help="the nonce query parameter")
 
 
 def _crypto(args: argparse.Namespace) -> MessageCrypto | int:
@@ -106,6 +116,10 @@ def run_decrypt(args: argparse.Namespace) -> int:
     if isinstance(crypto, int):
         return crypto
     body = _read_stdin()
+    if not body:
+        print("error: xml: standard input is empty: expected the push body WeChat posted",
+              file=sys.stderr)
+        return EXIT_XML
     if body[:1] in (b"<", b"{"):
         try:
             encrypt = decode_body(body).get("Encrypt")
@@ -114,8 +128,12 @@ def run_decrypt(args: argparse.Namespace) -> int:
         if type(encrypt) is not str:
             print("error: xml: the body has no Encrypt field", file=sys.stderr)
             return EXIT_XML
+    elif BASE64.fullmatch(body):
+        encrypt = body.decode("ascii")
     else:
-        encrypt = body.decode("ascii", "replace")
+        print("error: xml: the input is neither XML, JSON nor a base64 Encrypt value",
+              file=sys.stderr)
+        return EXIT_XML
     try:
         plaintext = crypto.verify_and_decrypt(encrypt, args.msg_signature, args.timestamp, args.nonce)
     except SignatureError as exc:
@@ -154,8 +172,10 @@ def run_encrypt(args: argparse.Namespace) -> int:
         decode_body(reply)
     except XMLError as exc:
         return _fail("xml", exc, EXIT_XML)
+    timestamp = args.timestamp if args.timestamp is not None else str(int(time.time()))
+    nonce = args.nonce if args.nonce is not None else secrets.token_hex(8)
     try:
-        envelope = crypto.encrypt_reply(reply, timestamp=args.timestamp, nonce=args.nonce,
+        envelope = crypto.encrypt_reply(reply, timestamp=timestamp, nonce=nonce,
                                         random_bytes=random16)
     except ValueError as exc:  # UsageError: timestamp / nonce format
         print(f"error: usage: {exc}", file=sys.stderr)
