@@ -12,27 +12,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from support import FakeClock, free_port
 
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import SandboxServer, SandboxTransport, WeChatSandbox
-
-
-class FakeClock:
-    """A clock tests move by hand; ``sleep`` advances it and records the waits."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
@@ -59,12 +42,6 @@ def sandbox_server() -> Iterator[SandboxServer]:
     """A sandbox (real clock) served over loopback HTTP."""
     with SandboxServer(WeChatSandbox()) as server:
         yield server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager

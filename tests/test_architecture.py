@@ -232,3 +232,18 @@ def test_every_package_directory_is_listed_for_the_wheel() -> None:
               for p in (ROOT / "adapters").rglob("__init__.py")}
     found = {name.rstrip(".") for name in found}
     assert found == listed
+
+
+def test_test_modules_import_shared_helpers_by_name_not_through_tests() -> None:
+    """``tests/`` is not a package: ``from tests.x import`` works only under ``python -m
+    pytest`` (cwd on sys.path) and loads conftest twice. Helpers such as ``support`` and
+    ``netkit`` are on the configured pythonpath: ``from support import FakeClock``."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(ROOT)}:{node.lineno}" for name in names
+                          if name == "tests" or name.startswith("tests.")]
+    assert offenders == []
+    assert not (ROOT / "tests" / "__init__.py").exists()

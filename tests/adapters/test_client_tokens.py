@@ -6,6 +6,8 @@ import threading
 import time
 
 import pytest
+from netkit import Blackhole
+from support import FakeClock
 
 from wxcore.errors import (
     ConnectError,
@@ -30,8 +32,6 @@ from wxcore.adapters.tokens import (
     TokenWaitTimeout,
 )
 from wxcore.adapters.transport import Urllib3Transport
-from tests.conftest import FakeClock
-from tests.netkit import Blackhole
 
 STABLE = "/cgi-bin/stable_token"
 PHONE = "/wxa/business/getuserphonenumber"

@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from netkit import ForwardingProxy, RawServer, answer, break_tls, self_signed
+from support import free_port
 
 from wxcore.endpoint import Endpoint, WxResult
 from wxcore.errors import ConnectError, ReadError, ReadTimeoutError
@@ -19,8 +21,6 @@ from wxcore.adapters.retry import RetryingTransport, RetryPolicy
 from wxcore.adapters.sandbox import Fault, SandboxServer
 from wxcore.adapters.sandbox.core import ROUTES, route
 from wxcore.adapters.transport import Urllib3Transport
-from tests.conftest import free_port
-from tests.netkit import ForwardingProxy, RawServer, answer, break_tls, self_signed
 
 
 class Echo(WxResult, kw_only=True):
