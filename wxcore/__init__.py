@@ -44,27 +44,27 @@ _LAZY_NAMES: dict[str, str] = {
     "MessageError": "wxcore.errors",
 }
 
-if TYPE_CHECKING:
-    from wxcore.adapters.client import Client
-    from wxcore.adapters.message_server import MessageServer
-    from wxcore.adapters.miniprogram import MiniProgram
-    from wxcore.adapters.sandbox import SandboxServer, SandboxTransport, WeChatSandbox
-    from wxcore.errors import (
-        APIError,
-        CredentialError,
-        DecodeError,
-        HTTPStatusError,
-        MessageError,
-        QuotaError,
-        SystemBusyError,
-        TokenError,
-        TokenInvalidError,
-        TransportError,
-        UnauthorizedAPIError,
-        UsageError,
-        WxError,
-    )
-    from wxcore.messages import Router
+if TYPE_CHECKING:  # "X as X": an explicit re-export, which mypy --strict requires
+    from wxcore.adapters.client import Client as Client
+    from wxcore.adapters.message_server import MessageServer as MessageServer
+    from wxcore.adapters.miniprogram import MiniProgram as MiniProgram
+    from wxcore.adapters.sandbox import SandboxServer as SandboxServer
+    from wxcore.adapters.sandbox import SandboxTransport as SandboxTransport
+    from wxcore.adapters.sandbox import WeChatSandbox as WeChatSandbox
+    from wxcore.errors import APIError as APIError
+    from wxcore.errors import CredentialError as CredentialError
+    from wxcore.errors import DecodeError as DecodeError
+    from wxcore.errors import HTTPStatusError as HTTPStatusError
+    from wxcore.errors import MessageError as MessageError
+    from wxcore.errors import QuotaError as QuotaError
+    from wxcore.errors import SystemBusyError as SystemBusyError
+    from wxcore.errors import TokenError as TokenError
+    from wxcore.errors import TokenInvalidError as TokenInvalidError
+    from wxcore.errors import TransportError as TransportError
+    from wxcore.errors import UnauthorizedAPIError as UnauthorizedAPIError
+    from wxcore.errors import UsageError as UsageError
+    from wxcore.errors import WxError as WxError
+    from wxcore.messages import Router as Router
 
 __all__ = ["__version__", *_LAZY_NAMES]
 

@@ -57,9 +57,11 @@ def test_type_checkers_see_the_same_names_from_the_same_modules() -> None:
     blocks = [node for node in tree.body if isinstance(node, ast.If)
               and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"]
     assert len(blocks) == 1
-    typed = {alias.asname or alias.name: node.module for node in ast.walk(blocks[0])
-             if isinstance(node, ast.ImportFrom) for alias in node.names}
-    assert typed == wxcore._LAZY_NAMES
+    imports = [(alias, node.module) for node in ast.walk(blocks[0])
+               if isinstance(node, ast.ImportFrom) for alias in node.names]
+    assert {alias.name: module for alias, module in imports} == wxcore._LAZY_NAMES
+    # "from m import X as X" marks X re-exported for mypy --strict (no implicit re-export)
+    assert [alias.name for alias, _ in imports if alias.asname != alias.name] == []
 
 
 def test_the_version_is_the_installed_distributions() -> None:
