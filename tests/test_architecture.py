@@ -247,3 +247,13 @@ def test_test_modules_import_shared_helpers_by_name_not_through_tests() -> None:
                           if name == "tests" or name.startswith("tests.")]
     assert offenders == []
     assert not (ROOT / "tests" / "__init__.py").exists()
+
+
+def test_sources_and_docs_cite_wechat_by_url_not_files_outside_the_repository() -> None:
+    """The project's docs and docstrings cite WeChat's documentation pages by URL; a file of
+    notes kept outside the repository means nothing to a reader of the package."""
+    marker = "api-" + "reference.md"
+    files = [p for pattern in ("*.py", "*.md") for p in ROOT.rglob(pattern)
+             if not {".venv", ".git", "site", "build"} & set(p.relative_to(ROOT).parts)]
+    assert len(files) > 50
+    assert [str(p.relative_to(ROOT)) for p in files if marker in p.read_text("utf-8")] == []

@@ -48,7 +48,7 @@ def _fields_xml(fields: dict[str, str | int]) -> str:
 
 def text_push(to_user: str, from_user: str, content: str, *, msg_id: int,
               create_time: int | None = None) -> bytes:
-    """A text message push as WeChat sends it (api-reference.md C8)."""
+    """A text message push as WeChat sends it (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html)."""
     created = int(time.time()) if create_time is None else create_time
     return ("<xml>" + _fields_xml({"ToUserName": to_user, "FromUserName": from_user,
                                    "CreateTime": created, "MsgType": "text", "Content": content,
@@ -57,7 +57,10 @@ def text_push(to_user: str, from_user: str, content: str, *, msg_id: int,
 
 def event_push(to_user: str, from_user: str, event: str, *, create_time: int | None = None,
                **extra: str | int) -> bytes:
-    """An event push (api-reference.md C9); ``extra`` adds fields such as ``EventKey``."""
+    """An event push; ``extra`` adds fields such as ``EventKey``.
+
+    Shape: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_event_pushes.html
+    """
     created = int(time.time()) if create_time is None else create_time
     return ("<xml>" + _fields_xml({"ToUserName": to_user, "FromUserName": from_user,
                                    "CreateTime": created, "MsgType": "event", "Event": event,
@@ -66,7 +69,10 @@ def event_push(to_user: str, from_user: str, event: str, *, create_time: int | N
 
 def component_push(component_appid: str, info_type: str, *, create_time: int | None = None,
                    **extra: str | int) -> bytes:
-    """An Open Platform component push (api-reference.md E1)."""
+    """An Open Platform component push, such as ``component_verify_ticket``.
+
+    Shape: https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Before_Develop/component_verify_ticket.html
+    """
     created = int(time.time()) if create_time is None else create_time
     return ("<xml>" + _fields_xml({"AppId": component_appid, "CreateTime": created,
                                    "InfoType": info_type, **extra}) + "</xml>").encode()

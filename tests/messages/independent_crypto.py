@@ -1,4 +1,5 @@
-"""A deliberately separate, minimal WXBizMsgCrypt written from the spec (api-reference.md D),
+"""A deliberately separate, minimal WXBizMsgCrypt written from WeChat's technical plan
+(https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Before_Develop/Technical_Plan.html),
 used to check that wxcore's crypto interoperates in both directions.
 
 Different code path on purpose: cryptography's own PKCS7 padder (256-bit block), struct for

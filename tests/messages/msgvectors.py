@@ -1,5 +1,9 @@
-"""WeChat's published sample values and push bodies in the shapes WeChat documents
-(api-reference.md C7-C10, D, E1, B10), shared by the message-server tests."""
+"""WeChat's published sample values and push bodies in the shapes WeChat documents, shared by
+the message-server tests. The shapes come from WeChat's pages on receiving messages
+(https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html),
+events (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_event_pushes.html),
+passive replies (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html)
+and message encryption (https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Before_Develop/Technical_Plan.html)."""
 
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ SAMPLE_BODY = (
     f"</MsgId><Encrypt><![CDATA[{SAMPLE_ENCRYPT}]]></Encrypt></xml>"
 ).encode()
 
-# The api-reference.md section D vector.
+# A fixed safe-mode vector of our own (fixed random bytes), checked both ways against
+# independent_crypto.py.
 REF_TOKEN = "mytoken"
 REF_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 REF_APPID = "wx1234567890abcdef"
@@ -47,7 +52,7 @@ REF_ENCRYPT = (
 )
 REF_MSG_SIGNATURE = "9f95bf418911114407b3b436955311c7f2b8e483"
 
-# An Official Account and its user, as in api-reference.md C8.
+# An Official Account (gh_ original id) and one of its users (openid).
 OA_ID = "gh_3f1c2b9a7e0d"
 USER = "o9xQk2LmN7pR4tVw1ZbY6cDs3EfU"
 TEXT_PUSH = (

@@ -55,7 +55,8 @@ def test_news_reply_matches_reference_shape() -> None:
                                                    PicUrl="https://example.com/a.jpg",
                                                    Url="https://example.com/")]),
                        to_user=USER, from_user=OA_ID, create_time=1700000001)
-    # api-reference.md C10 example, byte for byte
+    # the news reply's documented shape, byte for byte:
+    # https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html
     assert xml == (
         "<xml><ToUserName><![CDATA[o9xQk2LmN7pR4tVw1ZbY6cDs3EfU]]></ToUserName><FromUserName><![CDATA["
         "gh_3f1c2b9a7e0d]]></FromUserName><CreateTime>1700000001</CreateTime><MsgType><![CDATA[news]]>"

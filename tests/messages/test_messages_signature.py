@@ -20,7 +20,9 @@ from wxcore.messages import (
 from wxcore.messages import signature as signature_module
 
 TOKEN, TS, NONCE = "mytoken", "1700000000", "123456789"
-REF_SIG = "a70b5d4fa30362248c4a3d9dd3d6828f46539658"  # api-reference.md C7
+# sha1 over the sorted token, timestamp and nonce, as in
+# https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html
+REF_SIG = "a70b5d4fa30362248c4a3d9dd3d6828f46539658"
 
 
 def test_reference_vector() -> None:
