@@ -111,3 +111,16 @@ def test_msg_signature_is_used_for_encrypted_bodies() -> None:
     verify_request(TOKEN, query, encrypt=encrypt, now=1700000000)
     with pytest.raises(SignatureError):  # the body was swapped: plain signature alone would pass
         verify_request(TOKEN, query, encrypt="QUJE", now=1700000000)
+
+
+@pytest.mark.parametrize("timestamp", ["²", "1700000000²", "１７００００００００", "٣"])
+def test_non_ascii_digits_are_a_timestamp_error_not_a_value_error(timestamp: str) -> None:
+    # str.isdigit() accepts these, and int() fails on some of them ("²")
+    with pytest.raises(TimestampError):
+        check_timestamp(timestamp, 1700000000, 300)
+
+
+def test_non_ascii_signatures_are_refused_not_a_type_error() -> None:
+    with pytest.raises(SignatureError):
+        check_signature("token", "é" * 40, "1", "2")
+    assert len(sha1_signature("token", "\ud800", "é")) == 40  # lone surrogates sign too

@@ -178,7 +178,7 @@ class MessageCrypto:
     def _encrypt_signed(
         self, reply: bytes | str, timestamp: str, nonce: str, random_bytes: bytes
     ) -> tuple[str, str]:
-        if not timestamp.isdigit():
+        if not (timestamp.isascii() and timestamp.isdigit()):
             raise UsageError("timestamp must be a Unix time in decimal digits")
         if not nonce or not nonce.isalnum() or not nonce.isascii():
             raise UsageError("nonce must be a non-empty ASCII alphanumeric string")

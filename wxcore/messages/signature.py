@@ -60,7 +60,7 @@ def check_timestamp(timestamp: str | None, now: float, window: float | None) -> 
 
     ``window=None`` turns the freshness check off (the format is still checked).
     """
-    if not timestamp or not timestamp.isdigit() or len(timestamp) > 12:
+    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         raise TimestampError("timestamp missing or not a Unix time in seconds")
     if window is not None and abs(now - int(timestamp)) > window:
         raise TimestampError(
