@@ -84,13 +84,16 @@ class CassetteTransport:
             if inner is None:
                 raise CassetteError(f"{self.path}: record mode {record_mode!r} records, and "
                                     "needs a transport to record through (inner=...)")
-            transport = inner if isinstance(inner, Transport) else inner()
+            # A class (Urllib3Transport itself) is a factory, though it has a send attribute.
+            transport = (inner if isinstance(inner, Transport) and not isinstance(inner, type)
+                         else inner())
             recording.setdefault("description", self.old.description if self.old else "")
             self.recorder = RecordingTransport(
                 transport, name=name or (self.old.name if self.old else self.path.stem),
                 **recording)
         self._history: list[int | tuple[int]] = []  # old index, or (index in recorder,)
         self._discarded = not save_on_close
+        self._closed = False
         self._lock = threading.Lock()
 
     @property
@@ -156,6 +159,10 @@ class CassetteTransport:
         self._discarded = True
 
     def close(self) -> None:
+        """Save (unless discarded) and close the transport recording went through; once."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             if not self._discarded:
                 self.save()

@@ -1,0 +1,121 @@
+"""Every snippet in docs/testing.md runs here, the way a user would run it.
+
+The complete example is written into a fresh project (its files named by their first-line
+comment) and its console commands are run: recording, then replaying. The "without pytest"
+snippet runs against the sandbox over loopback HTTP, the JSON examples are decoded (the cassette one replayed) and the mismatch report shown is
+the one replay prints. A new Python snippet that no test runs fails the first test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from wxcore.tokens import fetch_stable_access_token
+
+from wxcore.adapters.cassette import (
+    CallSpec,
+    CassetteMismatchError,
+    Expect,
+    ReplayTransport,
+    check_cassette,
+    load_cassette,
+    loads_cassette,
+)
+from wxcore.adapters.sandbox import SandboxServer, login_code
+from wxcore.adapters.transport import Urllib3Transport
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "testing.md"
+FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>\w*)\n(?P<code>.*?)^(?P=indent)```", re.M | re.S)
+QUIET = ("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:cacheprovider")
+
+
+def snippets(lang: str) -> list[str]:
+    found = []
+    for match in FENCE.finditer(DOC.read_text("utf-8")):
+        if match["lang"] == lang:
+            indent = len(match["indent"])
+            found.append("".join(line[indent:] for line in
+                                 match["code"].splitlines(keepends=True)))
+    return found
+
+
+def file_name(code: str) -> str | None:
+    """``myapp/login.py`` for a snippet whose first line is ``# myapp/login.py``."""
+    first = code.splitlines()[0]
+    found = re.fullmatch(r"# ([\w./-]+\.(?:py|ini))\b.*", first)
+    return found[1] if found else None
+
+
+def standalone(marker: str) -> str:
+    [code] = [c for c in snippets("python") if file_name(c) is None and marker in c]
+    return code
+
+
+def test_every_python_snippet_is_one_these_tests_run() -> None:
+    python = snippets("python")
+    files = [c for c in python if file_name(c)]
+    assert sorted(map(file_name, files)) == ["myapp/login.py", "tests/test_login.py"]
+    others = [c for c in python if not file_name(c)]
+    assert others == [standalone("CassetteTransport(")]
+
+
+def test_the_complete_example_records_then_replays(pytester: pytest.Pytester) -> None:
+    for code in snippets("python") + snippets("ini"):
+        name = file_name(code)
+        if name is not None:
+            (pytester.path / name).parent.mkdir(parents=True, exist_ok=True)
+            (pytester.path / name).write_text(code, "utf-8")
+    pytester.syspathinsert()  # so tests/test_login.py can import myapp
+    [console] = snippets("console")
+    commands = [shlex.split(line[2:], comments=True) for line in console.splitlines()
+                if line.startswith("$ ")]
+    assert [c[0] for c in commands] == ["pytest", "pytest"]
+    cassette = pytester.path / "tests" / "cassettes" / "login" / "alice.json"
+    pytester.runpytest(*QUIET, *commands[0][1:]).assert_outcomes(passed=1)
+    assert cassette.exists()
+    recorded = load_cassette(cassette)
+    assert recorded.values["js_code"] == recorded.interactions[0].request.query[  # type: ignore[index]
+        "js_code"]
+    pytester.runpytest(*QUIET, *commands[1][1:]).assert_outcomes(passed=1)
+
+
+def test_the_without_pytest_snippet_records_and_replays_over_loopback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        sandbox_server: SandboxServer) -> None:
+    monkeypatch.chdir(tmp_path)
+    # The snippet's Urllib3Transport, aimed at the sandbox instead of WeChat.
+    monkeypatch.setattr("wxcore.adapters.transport.Urllib3Transport",
+                        lambda: Urllib3Transport.for_base_url(sandbox_server.base_url))
+    app = sandbox_server.sandbox.default_app
+    namespace = {"APPID": app.appid, "SECRET": app.secret,
+                 "js_code": login_code(sandbox_server.sandbox)}
+    exec(compile(standalone("CassetteTransport("), str(DOC), "exec"), namespace)
+    text = (tmp_path / "login.json").read_text("utf-8")
+    assert "/sns/jscode2session" in text and app.secret not in text
+    assert sandbox_server.sandbox.calls["/sns/jscode2session"] == 1  # replay sent nothing
+
+
+def test_the_json_examples_decode_and_the_cassette_one_replays() -> None:
+    whole, fragment = snippets("json")
+    assert check_cassette(loads_cassette(whole, "docs/testing.md")).access_token  # type: ignore[attr-defined]
+    parts = json.loads("{" + fragment + "}")
+    assert isinstance(loads_cassette(json.dumps({
+        "wxcore_cassette": 1, "name": "x", **parts})).call, CallSpec)
+    assert set(parts) == {"call", "expect"} and Expect(**parts["expect"]).result
+
+
+def test_the_mismatch_report_shown_is_what_replay_prints() -> None:
+    [shown] = [c for c in snippets("") if c.startswith("no recorded exchange")]
+    path = "tests/cassettes/token/stable_token.json"
+    transport = ReplayTransport(ROOT / path, source=path)
+    with pytest.raises(CassetteMismatchError) as raised:
+        transport.send(fetch_stable_access_token("wx1234567890abcdef", force_refresh=True).request)
+    assert str(raised.value) == shown.rstrip("\n")
