@@ -21,6 +21,7 @@ _LAZY_NAMES: dict[str, str] = {
     # facades and the client
     "Client": "wxcore.adapters.client",
     "MiniProgram": "wxcore.adapters.miniprogram",
+    "OfficialAccount": "wxcore.adapters.officialaccount",
     # receiving pushes
     "MessageServer": "wxcore.adapters.message_server",
     "Router": "wxcore.messages",
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # "X as X": an explicit re-export, which mypy --strict requir
     from wxcore.adapters.client import Client as Client
     from wxcore.adapters.message_server import MessageServer as MessageServer
     from wxcore.adapters.miniprogram import MiniProgram as MiniProgram
+    from wxcore.adapters.officialaccount import OfficialAccount as OfficialAccount
     from wxcore.adapters.sandbox import SandboxServer as SandboxServer
     from wxcore.adapters.sandbox import SandboxTransport as SandboxTransport
     from wxcore.adapters.sandbox import WeChatSandbox as WeChatSandbox
