@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
 import shutil
 import socket
@@ -94,3 +95,18 @@ def own_redis() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """A redis-server of this test's own, (process, url): the test may stop it."""
     with redis_server() as server:
         yield server
+
+
+@pytest.fixture
+def compare_digest_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+    """Records every ``hmac.compare_digest`` call (still answering it), so a test can show
+    a comparison is constant-time rather than ``==``."""
+    calls: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    return calls

@@ -42,7 +42,7 @@ def counting_router(calls: list[str]) -> Router:
 
 
 def server_on(url: str, calls: list[str], **options: object) -> MessageServer:
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
     return MessageServer(counting_router(calls), SETTINGS, dedup=RedisDedupStore(client, ttl=60),
                          clock=lambda: float(NOW), **options)  # type: ignore[arg-type]
 

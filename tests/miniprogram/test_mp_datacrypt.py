@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 
 import pytest
@@ -99,21 +98,14 @@ def test_raw_data_signature() -> None:
     assert issubclass(RawDataSignatureError, EncryptedDataError)
 
 
-def test_raw_data_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[bytes, bytes]] = []
-    real = hmac.compare_digest
-
-    def spy(a: bytes, b: bytes) -> bool:
-        calls.append((a, b))
-        return real(a, b)
-
-    monkeypatch.setattr(datacrypt.hmac, "compare_digest", spy)
+def test_raw_data_is_compared_in_constant_time(compare_digest_calls: list[tuple[bytes, bytes]]) -> None:
     raw = '{"nickName":"Band"}'
     signature = hashlib.sha1((raw + SESSION_KEY).encode()).hexdigest()
     datacrypt.check_raw_data(raw, signature.upper(), SESSION_KEY)
     with pytest.raises(RawDataSignatureError):
         datacrypt.check_raw_data(raw, "0" * 40, SESSION_KEY)
-    assert calls == [(signature.encode(), signature.encode()), (signature.encode(), b"0" * 40)]
+    assert compare_digest_calls == [(signature.encode(), signature.encode()),
+                                    (signature.encode(), b"0" * 40)]
 
 
 def raw_encrypt(plain: bytes) -> str:
