@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-__all__ = ["SECRET_FIELDS", "REDACTED", "redact_url", "redact_text", "mask"]
+__all__ = [
+    "SECRET_FIELDS", "RECORDED_SECRET_FIELDS", "PHONE_FIELDS", "REDACTED", "redact_url",
+    "redact_text", "mask",
+]
 
 REDACTED = "***"
 
@@ -31,6 +34,29 @@ SECRET_FIELDS: frozenset[str] = frozenset(
         "ticket",
         "encoding_aes_key",
     }
+)
+
+#: Names whose values never reach a recorded fixture (wxcore's cassettes, vcrpy's): the
+#: secret fields, plus short-lived codes that stand in for a secret and keys derived from an
+#: EncodingAESKey.
+RECORDED_SECRET_FIELDS: frozenset[str] = SECRET_FIELDS | frozenset(
+    {
+        "pre_auth_code",
+        "authorization_code",
+        "auth_code",
+        "encodingaeskey",
+        "EncodingAESKey",
+        "encodingAESKey",
+        "aes_key",
+        "encrypt_key",
+        "sessionKey",
+    }
+)
+
+#: Fields holding a user's phone number, replaced in recorded fixtures on request
+#: (``redact_phone_numbers``): personal data, not a credential.
+PHONE_FIELDS: frozenset[str] = frozenset(
+    {"phoneNumber", "purePhoneNumber", "phone_number", "pure_phone_number", "mobile"}
 )
 
 _QUERY_SECRET = re.compile(

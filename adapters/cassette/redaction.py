@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from wxcore.http import Place, Request
-from wxcore.redact import SECRET_FIELDS
+from wxcore.redact import PHONE_FIELDS, RECORDED_SECRET_FIELDS
 
 from wxcore.adapters.cassette.model import is_placeholder
 
@@ -17,26 +17,8 @@ __all__ = [
     "RECORD_SECRET_FIELDS", "PHONE_FIELDS", "Redactor", "json_or_none", "bound_credential",
 ]
 
-#: Field names whose values never reach a cassette: wxcore's secret fields, plus short-lived
-#: codes that stand in for a secret and keys derived from an EncodingAESKey.
-RECORD_SECRET_FIELDS: frozenset[str] = SECRET_FIELDS | frozenset(
-    {
-        "pre_auth_code",
-        "authorization_code",
-        "auth_code",
-        "encodingaeskey",
-        "EncodingAESKey",
-        "encodingAESKey",
-        "aes_key",
-        "encrypt_key",
-        "sessionKey",
-    }
-)
-
-#: Fields holding a user's phone number, replaced when recording with ``redact_phone_numbers``.
-PHONE_FIELDS: frozenset[str] = frozenset(
-    {"phoneNumber", "purePhoneNumber", "phone_number", "pure_phone_number", "mobile"}
-)
+#: Field names whose values never reach a cassette (defined once, in :mod:`wxcore.redact`).
+RECORD_SECRET_FIELDS: frozenset[str] = RECORDED_SECRET_FIELDS
 
 #: Secret values shorter than this are replaced where they sit in a secret field, but not
 #: searched for inside other text (a 3-character "secret" would corrupt unrelated strings).

@@ -2,7 +2,8 @@
 
 The complete example is written into a fresh project (its files named by their first-line
 comment) and its console commands are run: recording, then replaying. The "without pytest"
-snippet runs against the sandbox over loopback HTTP, the JSON examples are decoded (the cassette one replayed) and the mismatch report shown is
+snippet runs against the sandbox over loopback HTTP, the vcrpy one records through vcrpy,
+the JSON examples are decoded (the cassette one replayed) and the mismatch report shown is
 the one replay prints. A new Python snippet that no test runs fails the first test.
 """
 
@@ -26,7 +27,8 @@ from wxcore.adapters.cassette import (
     load_cassette,
     loads_cassette,
 )
-from wxcore.adapters.sandbox import SandboxServer, login_code
+from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox, login_code
+from wxcore.adapters.sandbox.miniprogram import state as miniprogram_state
 from wxcore.adapters.transport import Urllib3Transport
 
 pytest_plugins = ["pytester"]
@@ -51,6 +53,8 @@ def file_name(code: str) -> str | None:
     """``myapp/login.py`` for a snippet whose first line is ``# myapp/login.py``."""
     first = code.splitlines()[0]
     found = re.fullmatch(r"# ([\w./-]+\.(?:py|ini))\b.*", first)
+    if found and found[1] == "conftest.py":
+        return None  # pytest-recording's configuration, run on its own
     return found[1] if found else None
 
 
@@ -64,7 +68,8 @@ def test_every_python_snippet_is_one_these_tests_run() -> None:
     files = [c for c in python if file_name(c)]
     assert sorted(map(file_name, files)) == ["myapp/login.py", "tests/test_login.py"]
     others = [c for c in python if not file_name(c)]
-    assert others == [standalone("CassetteTransport(")]
+    assert sorted(others) == sorted([standalone("CassetteTransport("), standalone("import vcr"),
+                                     standalone("def vcr_config")])
 
 
 def test_the_complete_example_records_then_replays(pytester: pytest.Pytester) -> None:
@@ -119,3 +124,32 @@ def test_the_mismatch_report_shown_is_what_replay_prints() -> None:
     with pytest.raises(CassetteMismatchError) as raised:
         transport.send(fetch_stable_access_token("wx1234567890abcdef", force_refresh=True).request)
     assert str(raised.value) == shown.rstrip("\n")
+
+
+def test_the_vcrpy_snippets_record_without_secrets_and_configure_vcr(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        sandbox_server: SandboxServer) -> None:
+    import vcr
+
+    monkeypatch.chdir(tmp_path)
+    # The snippet's client uses the default transport: aim it at the sandbox over loopback.
+    monkeypatch.setattr("wxcore.adapters.client.Urllib3Transport",
+                        lambda: Urllib3Transport.for_base_url(sandbox_server.base_url))
+    sandbox = sandbox_server.sandbox
+    app = sandbox.default_app
+    namespace = {"APPID": app.appid, "SECRET": app.secret, "js_code": login_code(sandbox)}
+    exec(compile(standalone("import vcr"), str(DOC), "exec"), namespace)
+    text = (tmp_path / "fixtures" / "login.yaml").read_text("utf-8")
+    assert "/sns/jscode2session" in text and app.secret not in text
+    assert not [key for key in sandbox_state_secrets(sandbox) if key in text]
+
+    conftest: dict[str, object] = {}
+    exec(compile(standalone("def vcr_config"), str(DOC), "exec"), conftest)
+    config = conftest["vcr_config"].__wrapped__()  # type: ignore[attr-defined]
+    assert callable(config["before_record_request"]) and config["custom_patches"]
+    vcr.VCR(**config)  # every key is one vcrpy takes
+
+
+def sandbox_state_secrets(sandbox: WeChatSandbox) -> set[str]:
+    """Every token, ticket and session_key the sandbox handed out."""
+    return set(miniprogram_state(sandbox).session_keys.values()) | set(sandbox.tokens)
