@@ -1,0 +1,41 @@
+"""The documentation site builds with ``mkdocs build --strict``: a broken link, a navigation
+entry without its page or an API reference to a name that does not exist fails the suite."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import yaml  # PyYAML comes with mkdocs (the docs extra, which the test extra installs)
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CHINESE_PAGES = {"index.md", "tokens.md", "messages.md", "testing.md", "miniprogram.md"}
+
+
+def nav_files(entries: list[object]) -> list[str]:
+    files: list[str] = []
+    for entry in entries:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        files += nav_files(value) if isinstance(value, list) else [str(value)]
+    return files
+
+
+def test_the_site_builds_strictly(tmp_path: pathlib.Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    reference = (tmp_path / "site" / "reference" / "miniprogram" / "index.html").read_text("utf-8")
+    assert "code2session" in reference and "Code2SessionResult" in reference
+    assert (tmp_path / "site" / "zh" / "tokens" / "index.html").is_file()
+
+
+def test_the_navigation_lists_the_guides_and_their_chinese_pages() -> None:
+    config = yaml.load((ROOT / "mkdocs.yml").read_text("utf-8"), Loader=yaml.BaseLoader)
+    listed = set(nav_files(config["nav"]))
+    assert {"tokens.md", "messages.md", "testing.md", "miniprogram.md", "migrating.md"} <= listed
+    assert {f"zh/{name}" for name in CHINESE_PAGES} <= listed
+    assert all((ROOT / "docs" / page).is_file() for page in listed)
