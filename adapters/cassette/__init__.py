@@ -26,16 +26,21 @@ replay is byte-exact whichever form was chosen.
   A request with no match raises :class:`CassetteMismatchError` showing the request and the
   closest recorded one side by side; :meth:`ReplayTransport.assert_all_used` reports the
   exchanges a test never made.
+* :class:`CassetteTransport` uses one cassette file in a record mode (``none``, ``once``,
+  ``new_episodes``, ``all``, as in vcrpy); re-recording keeps unchanged exchanges' bytes.
 * :func:`replay_client` builds any client or facade on a replay transport with dummy
   credentials, so no token is fetched; :func:`check_cassette` runs a cassette's ``call`` and
   checks its ``expect`` (what the suite's generic replay test does for every cassette).
+  A cassette runs no code of its own: every name in it is checked (``names``).
 
 Malformed files raise :class:`CassetteFormatError` naming the file, the JSON path and the
 problem. The format is described for people in ``docs/testing.md``.
 
-One module per concern: ``model`` (the format), ``storage`` (files), ``multipart``,
-``redaction``, ``recording``, ``matching``, ``diagnostics`` (mismatch reports), ``replay``
-and ``runner`` (a cassette's ``call``/``expect``). Import from this package, not from them.
+One module per concern: ``model`` (the format), ``storage`` (files), ``names`` (what a
+cassette may name), ``multipart``, ``redaction``, ``recording``, ``matching``,
+``diagnostics`` (mismatch reports), ``replay``, ``modes`` and ``merging`` (record modes),
+``runner`` (a cassette's ``call``/``expect``) and ``vcr`` (hooks for vcrpy users, imported
+on its own). Import from this package, not from the modules, except ``vcr``.
 """
 
 from __future__ import annotations

@@ -92,17 +92,24 @@ def test_the_complete_example_records_then_replays(pytester: pytest.Pytester) ->
     pytester.runpytest(*QUIET, *commands[1][1:]).assert_outcomes(passed=1)
 
 
+def run_standalone(marker: str, transport_at: str, tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch, server: SandboxServer) -> None:
+    """Run the snippet holding ``marker`` in ``tmp_path``, with the ``Urllib3Transport``
+    named at ``transport_at`` aimed at the sandbox over loopback instead of WeChat, and
+    APPID, SECRET and a fresh js_code defined as the snippet expects."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(transport_at, lambda: Urllib3Transport.for_base_url(server.base_url))
+    app = server.sandbox.default_app
+    namespace = {"APPID": app.appid, "SECRET": app.secret, "js_code": login_code(server.sandbox)}
+    exec(compile(standalone(marker), str(DOC), "exec"), namespace)
+
+
 def test_the_without_pytest_snippet_records_and_replays_over_loopback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         sandbox_server: SandboxServer) -> None:
-    monkeypatch.chdir(tmp_path)
-    # The snippet's Urllib3Transport, aimed at the sandbox instead of WeChat.
-    monkeypatch.setattr("wxcore.adapters.transport.Urllib3Transport",
-                        lambda: Urllib3Transport.for_base_url(sandbox_server.base_url))
+    run_standalone("CassetteTransport(", "wxcore.adapters.transport.Urllib3Transport",
+                   tmp_path, monkeypatch, sandbox_server)
     app = sandbox_server.sandbox.default_app
-    namespace = {"APPID": app.appid, "SECRET": app.secret,
-                 "js_code": login_code(sandbox_server.sandbox)}
-    exec(compile(standalone("CassetteTransport("), str(DOC), "exec"), namespace)
     text = (tmp_path / "login.json").read_text("utf-8")
     assert "/sns/jscode2session" in text and app.secret not in text
     assert sandbox_server.sandbox.calls["/sns/jscode2session"] == 1  # replay sent nothing
@@ -131,14 +138,11 @@ def test_the_vcrpy_snippets_record_without_secrets_and_configure_vcr(
         sandbox_server: SandboxServer) -> None:
     import vcr
 
-    monkeypatch.chdir(tmp_path)
-    # The snippet's client uses the default transport: aim it at the sandbox over loopback.
-    monkeypatch.setattr("wxcore.adapters.client.Urllib3Transport",
-                        lambda: Urllib3Transport.for_base_url(sandbox_server.base_url))
+    # The snippet's client makes its default transport, so that is the one aimed.
+    run_standalone("import vcr", "wxcore.adapters.client.Urllib3Transport",
+                   tmp_path, monkeypatch, sandbox_server)
     sandbox = sandbox_server.sandbox
     app = sandbox.default_app
-    namespace = {"APPID": app.appid, "SECRET": app.secret, "js_code": login_code(sandbox)}
-    exec(compile(standalone("import vcr"), str(DOC), "exec"), namespace)
     text = (tmp_path / "fixtures" / "login.yaml").read_text("utf-8")
     assert "/sns/jscode2session" in text and app.secret not in text
     assert not [key for key in sandbox_state_secrets(sandbox) if key in text]
