@@ -4,6 +4,7 @@ entry without its page or an API reference to a name that does not exist fails t
 from __future__ import annotations
 
 import os
+import re
 import pathlib
 import subprocess
 import sys
@@ -39,3 +40,24 @@ def test_the_navigation_lists_the_guides_and_their_chinese_pages() -> None:
     assert {"tokens.md", "messages.md", "testing.md", "miniprogram.md", "migrating.md"} <= listed
     assert {f"zh/{name}" for name in CHINESE_PAGES} <= listed
     assert all((ROOT / "docs" / page).is_file() for page in listed)
+
+
+FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+WXCORE_IMPORT = re.compile(r"^\s*(from wxcore[\w.]* import [\w, ]+|import wxcore[\w.]*)\s*(#.*)?$")
+
+
+def test_every_wxcore_import_in_the_docs_and_readme_works() -> None:
+    """A renamed or moved name fails here instead of in a reader's first try."""
+    pages = [ROOT / "README.md", ROOT / "examples" / "README.md",
+             *sorted((ROOT / "docs").rglob("*.md"))]
+    imports = {(page.relative_to(ROOT), match[1])
+               for page in pages for block in FENCE.findall(page.read_text("utf-8"))
+               for match in map(WXCORE_IMPORT.match, block.splitlines()) if match}
+    assert len(imports) > 30
+    broken = []
+    for page, statement in sorted(imports):
+        try:
+            exec(statement, {})  # noqa: S102 - the docs' own import lines
+        except ImportError as exc:
+            broken.append(f"{page}: {statement}: {exc}")
+    assert broken == []
