@@ -115,5 +115,10 @@ class CallLog:
             calls = [call for call in self._calls if call.seq > after]
         return [render(call) for call in calls[-limit:]]
 
+    def raw(self) -> list[LoggedCall]:
+        """The calls kept, oldest first, unrendered: for routes that look a call up (rid)."""
+        with self._lock:
+            return list(self._calls)
+
     def __len__(self) -> int:
         return len(self._calls)

@@ -413,12 +413,11 @@ class WeChatSandbox:
                               request.headers, appid=token.appid)
 
     def _count_quota(self, request: SandboxRequest) -> None:
+        # Every call counts (openapi/quota/get reports it); only paths with a limit refuse.
         limit = self.quotas.get(request.path)
-        if limit is None:
-            return
         appid = request.appid or request.query.get("appid", "")
         key = (appid, request.path, self.quota_day())
         with self.lock:
-            if self.usage[key] >= limit:
+            if limit is not None and self.usage[key] >= limit:
                 raise WxFail(45009, "reach max api daily quota limit")
             self.usage[key] += 1

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from wxcore.facade import APPID, NOW, TODAY, china_date, method
 from wxcore.messages.models import MediaCheckEvent
+from wxcore.officialaccount.api import OperationsAPI
 from wxcore.miniprogram import (
     analysis,
     datacrypt,
@@ -30,7 +31,7 @@ from wxcore.miniprogram import (
 __all__ = ["MiniProgramAPI"]
 
 
-class MiniProgramAPI:
+class MiniProgramAPI(OperationsAPI):  # operations (运维): declared once, for both account types
     """Every Mini Program endpoint whose method needs no I/O beyond the call itself."""
 
     appid: str

@@ -10,10 +10,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__all__ = ["OfficialAccountAPI"]
+from wxcore.facade import APPID, method
+from wxcore.officialaccount import menus, operations, qrcode, tags, users
+
+__all__ = ["OperationsAPI", "OfficialAccountAPI"]
 
 
-class OfficialAccountAPI:
+class OperationsAPI:
+    """Operations (运维) endpoints, the same for Official Accounts and Mini Programs: both
+    facades inherit these declarations."""
+
+    get_callback_ip = method(operations.get_callback_ip)
+    get_api_domain_ip = method(operations.get_api_domain_ip)
+    check_callback = method(operations.check_callback)
+    clear_quota = method(operations.clear_quota, APPID)
+    clear_quota_by_app_secret = method(operations.clear_quota_by_app_secret, APPID)
+    get_api_quota = method(operations.get_api_quota)
+    get_rid = method(operations.get_rid)
+
+
+class OfficialAccountAPI(OperationsAPI):
     """Every Official Account endpoint whose method needs no I/O beyond the call itself."""
 
     appid: str
@@ -23,12 +39,40 @@ class OfficialAccountAPI:
     # -- web authorization and JS-SDK (网页授权 / JS-SDK) ---------------------------------
 
     # -- menus (自定义菜单) -------------------------------------------------------------
+    create_menu = method(menus.create_menu)
+    get_menu = method(menus.get_menu)
+    get_current_selfmenu_info = method(menus.get_current_selfmenu_info)
+    delete_menu = method(menus.delete_menu)
+    add_conditional_menu = method(menus.add_conditional_menu)
+    delete_conditional_menu = method(menus.delete_conditional_menu)
+    try_match_menu = method(menus.try_match_menu)
 
-    # -- QR codes (二维码) ---------------------------------------------------------------
+    # -- QR codes (二维码): show_qrcode (the image download) is in the adapters' facade ----
+    create_qrcode = method(qrcode.create_qrcode)
+    create_temporary_qrcode = method(qrcode.create_temporary_qrcode)
+    create_permanent_qrcode = method(qrcode.create_permanent_qrcode)
+    show_qrcode_url = staticmethod(qrcode.show_qrcode_url)
+    generate_short_key = method(qrcode.generate_short_key)
+    fetch_short_key = method(qrcode.fetch_short_key)
 
-    # -- users, tags and blacklist (用户管理 / 标签) ----------------------------------------
+    # -- users, tags and blacklist (用户管理 / 标签); iter_* (paging) in the adapters ---------
+    get_user_info = method(users.get_user_info)
+    get_users_info = method(users.get_users_info)
+    get_followers = method(users.get_followers)
+    update_remark = method(users.update_remark)
+    get_blacklist = method(users.get_blacklist)
+    batch_blacklist = method(users.batch_blacklist)
+    batch_unblacklist = method(users.batch_unblacklist)
+    create_tag = method(tags.create_tag)
+    get_tags = method(tags.get_tags)
+    update_tag = method(tags.update_tag)
+    delete_tag = method(tags.delete_tag)
+    tag_users = method(tags.tag_users)
+    untag_users = method(tags.untag_users)
+    get_tag_users = method(tags.get_tag_users)
+    get_user_tags = method(tags.get_user_tags)
 
-    # -- operations (运维: callback IPs, quotas, rid) --------------------------------------
+    # -- operations (运维: callback IPs, quotas, rid): from OperationsAPI above ------------
 
     # -- media and materials (素材管理) ----------------------------------------------------
 

@@ -1,0 +1,88 @@
+"""Errors WeChat documents for Official Account endpoints, as typed :class:`APIError` subclasses.
+
+As for the Mini Program (:mod:`wxcore.miniprogram.errors`), none of these is registered
+globally: an endpoint lists the classes it documents with :func:`errors_of` and raises them
+only there. Classes used by several API groups live here (append-only: each group adds its
+own below its header).
+
+::
+
+    APIError
+    ├── InvalidOpenidError      40003 bad openid; 49003 openid not of this account
+    ├── MenuError               40016-40027 a button WeChat refuses; 46003 no menu; 653xx
+    ├── TagError                45056-45059, 45157-45159 tag rules; 40032 list too long
+    ├── QuotaClearLimitError    48006 the ten quota clears of the month are used up
+    ├── CallbackCheckError      40201 no server URL; 40202 bad action; 40203 bad operator
+    ├── RidError                76001 rid unknown or older than 7 days; 76002 malformed; 76003
+    └── ShortKeyError           9410012 short key unknown, expired or of another account
+"""
+
+from __future__ import annotations
+
+from wxcore.errors import APIError
+from wxcore.miniprogram.errors import errors_of
+
+__all__ = [
+    "errors_of",
+    "InvalidOpenidError",
+    "MenuError",
+    "TagError",
+    "QuotaClearLimitError",
+    "CallbackCheckError",
+    "RidError",
+    "ShortKeyError",
+]
+
+
+# -- shared by several groups -----------------------------------------------------------------
+
+
+class InvalidOpenidError(APIError):
+    """The openid is malformed (40003) or belongs to another account (49003)."""
+
+    errcodes = (40003, 49003)
+
+
+# -- menus, users and tags, QR codes, operations (oa-manage) -----------------------------------
+
+
+class MenuError(APIError):
+    """WeChat refused a menu: a button's count, type, name, key or URL (40016-40027, 40054,
+    40055), no menu to read (46003), or a conditional-menu rule (65301-65320)."""
+
+    errcodes = (40016, 40017, 40018, 40019, 40020, 40021, 40022, 40023, 40024, 40025, 40026,
+                40027, 40054, 40055, 46003, 65301, 65302, 65303, 65304, 65305, 65307, 65308,
+                65316, 65317, 65320)
+
+
+class TagError(APIError):
+    """A tag rule: too many tags (45056), too many fans to delete (45057), a system tag (45058),
+    a user's 20-tag limit (45059), a bad or duplicate name (45157, 45158), an unknown tag id
+    (45159), or an openid list over its limit (40032)."""
+
+    errcodes = (45056, 45057, 45058, 45059, 45157, 45158, 45159, 40032)
+
+
+class QuotaClearLimitError(APIError):
+    """48006: the account's ten quota clears of this month are used up."""
+
+    errcodes = (48006,)
+
+
+class CallbackCheckError(APIError):
+    """callback/check: no server URL configured (40201), bad action (40202) or operator (40203)."""
+
+    errcodes = (40201, 40202, 40203)
+
+
+class RidError(APIError):
+    """openapi/rid/get: unknown or older than 7 days (76001), malformed (76002), or a rid of
+    another account (76003)."""
+
+    errcodes = (76001, 76002, 76003)
+
+
+class ShortKeyError(APIError):
+    """9410012: the short key is unknown, expired, or belongs to another account."""
+
+    errcodes = (9410012,)
