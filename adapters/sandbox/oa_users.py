@@ -122,6 +122,14 @@ def _openid_list(sb: WeChatSandbox, req: SandboxRequest, limit: int) -> list[str
     return openids
 
 
+def _mark(items: list[Any], item: Any, on: bool) -> None:
+    """Put ``item`` in ``items`` (once) or take it out: tagging and blacklisting alike."""
+    if on and item not in items:
+        items.append(item)
+    elif not on and item in items:
+        items.remove(item)
+
+
 def _tag(state: OAUsers, body: dict[str, Any], *, own: bool) -> int:
     tag = body.get("tag") if "tag" in body else {"id": body.get("tagid")}
     tag_id = tag.get("id") if isinstance(tag, dict) else None
@@ -203,8 +211,7 @@ def black(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     state = users_of(sb, req.appid)
     with sb.lock:
         for openid in _openid_list(sb, req, 20):
-            if openid not in state.blacklist:
-                state.blacklist.append(openid)
+            _mark(state.blacklist, openid, True)
     return {"errcode": 0, "errmsg": "ok"}
 
 
@@ -213,8 +220,7 @@ def unblack(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     state = users_of(sb, req.appid)
     with sb.lock:
         for openid in _openid_list(sb, req, 20):
-            if openid in state.blacklist:
-                state.blacklist.remove(openid)
+            _mark(state.blacklist, openid, False)
     return {"errcode": 0, "errmsg": "ok"}
 
 
@@ -262,8 +268,7 @@ def delete_tag(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
         tag_id = _tag(state, req.json(), own=True)
         del state.tags[tag_id]
         for follower in state.users.values():
-            if tag_id in follower.tags:
-                follower.tags.remove(tag_id)
+            _mark(follower.tags, tag_id, False)
     return {"errcode": 0, "errmsg": "ok"}
 
 
@@ -276,8 +281,7 @@ def tag_users(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
         if any(len(f.tags) >= MAX_USER_TAGS and tag_id not in f.tags for f in chosen):
             raise WxFail(45059, "user has too many tags")
         for follower in chosen:
-            if tag_id not in follower.tags:
-                follower.tags.append(tag_id)
+            _mark(follower.tags, tag_id, True)
     return {"errcode": 0, "errmsg": "ok"}
 
 
@@ -287,8 +291,7 @@ def untag_users(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     with sb.lock:
         tag_id = _tag(state, req.json(), own=False)
         for openid in _openid_list(sb, req, 50):
-            if tag_id in state.users[openid].tags:
-                state.users[openid].tags.remove(tag_id)
+            _mark(state.users[openid].tags, tag_id, False)
     return {"errcode": 0, "errmsg": "ok"}
 
 
