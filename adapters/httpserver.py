@@ -1,17 +1,36 @@
-"""A threading HTTP server run in the background: the lifecycle shared by wxcore's servers.
+"""HTTP servers run in the background: the pieces shared by wxcore's servers.
 
-The sandbox and the token service both serve the standard library's ``ThreadingHTTPServer``
-on a loopback port; :class:`BackgroundServer` gives them one way to start, stop, find their
-port and be used as a context manager.
+The sandbox serves the standard library's ``ThreadingHTTPServer`` on a loopback port, the
+token service a WSGI application on :class:`PooledWSGIServer` (a bounded pool of workers,
+socket timeouts); :class:`BackgroundServer` gives both one way to start, stop, find their
+port and be used as a context manager, and :class:`NoDelay` is how their handlers turn off
+Nagle's algorithm.
 """
 
 from __future__ import annotations
 
+import logging
+import socket
 import threading
-from http.server import ThreadingHTTPServer
-from typing import TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from http.server import HTTPServer, ThreadingHTTPServer
+from typing import Any, TypeVar
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-__all__ = ["BackgroundServer", "QuietThreadingServer"]
+__all__ = ["BackgroundServer", "QuietThreadingServer", "NoDelay", "PooledWSGIServer"]
+
+logger = logging.getLogger("wxcore.httpserver")
+
+
+class NoDelay:
+    """Request-handler mix-in (put it first among the bases): TCP_NODELAY on every connection.
+
+    The handlers write the status and headers, then the body; with Nagle's algorithm on, the
+    body waits for the client's delayed ACK of the first write (~40 ms a request on Linux).
+    ``socketserver.StreamRequestHandler`` sets the option when this attribute is true.
+    """
+
+    disable_nagle_algorithm = True
 
 _S = TypeVar("_S", bound="BackgroundServer")
 
@@ -31,7 +50,7 @@ class BackgroundServer:
 
     thread_name = "wxcore-server"
 
-    def __init__(self, server: ThreadingHTTPServer) -> None:
+    def __init__(self, server: HTTPServer) -> None:
         self._server = server
         self._thread: threading.Thread | None = None
 
@@ -72,3 +91,85 @@ class BackgroundServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _PooledHandler(NoDelay, WSGIRequestHandler):
+    server: PooledWSGIServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.socket_timeout)  # every read and write
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s - %s", self.address_string(), format % args)
+
+
+class PooledWSGIServer(WSGIServer):
+    """Serves a WSGI application with at most ``workers`` threads.
+
+    Up to ``waiting`` further connections queue for a worker; beyond that a connection is
+    answered ``503`` at once and closed, so a flood of clients costs sockets, not threads.
+    Every connection has ``socket_timeout``: a client that sends half a request (or nothing)
+    is dropped after that many seconds instead of holding a worker forever. One request per
+    connection (HTTP/1.0 answers), as the standard library's WSGI server does.
+    """
+
+    request_queue_size = 128
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], *, workers: int = 16, waiting: int = 64,
+                 socket_timeout: float = 10.0) -> None:
+        if workers < 1 or waiting < 0 or socket_timeout <= 0:
+            raise ValueError("workers >= 1, waiting >= 0 and socket_timeout > 0 are required")
+        self.socket_timeout = socket_timeout
+        self.workers = workers
+        self._slots = threading.BoundedSemaphore(workers + waiting)
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="wxcore-worker")
+        super().__init__(address, _PooledHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host name up (socket.getfqdn), which can take
+        # seconds with a slow resolver; the address is all the WSGI environ needs.
+        self.socket.bind(self.server_address)
+        host, port = self.socket.getsockname()[:2]
+        self.server_address = (host, port)
+        self.server_name, self.server_port = str(host), int(port)
+        self.setup_environ()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._refuse(request)
+            return
+        self._pool.submit(self._work, request, client_address)
+
+    def _work(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except OSError as exc:  # a timed-out or vanished client: routine, not an error
+            logger.debug("connection from %s ended: %s", client_address, exc)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self._slots.release()
+
+    def _refuse(self, request: socket.socket) -> None:
+        logger.warning("token-server: all %d workers busy and the queue full; refused a "
+                       "connection", self.workers)
+        body = b'{"error": "server busy"}'
+        try:
+            request.settimeout(1.0)
+            request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: "
+                            b"application/json\r\nRetry-After: 1\r\nContent-Length: "
+                            + str(len(body)).encode() + b"\r\n\r\n" + body)
+        except OSError:
+            pass
+        finally:
+            self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.exception("token-server: error while serving %s", client_address)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,8 +1,9 @@
-"""A central token service, and the provider other environments use to ask it for tokens.
+"""A central token service: WeChat's "central control server" (中控服务器), as a WSGI app.
 
-WeChat's advice for apps that run in several places is one "central control server" (中控服务器)
-that alone refreshes the access token and hands it to everybody else. :class:`TokenServer` is
-that service; ``wxcore token-server`` runs it from the command line.
+One place refreshes each app's access token and tickets and hands them to every environment
+that presents one of its client secrets. The service is a WSGI application
+(:class:`TokenApp`), so it runs under gunicorn or uwsgi behind TLS (see docs/tokens.md), and
+``wxcore token-server`` (:class:`TokenServer`) serves it without one for the simple case.
 
 =============================================  ==========================================
 ``GET /token/<appid>/<kind>``                   ``{"access_token": ..., "expires_in": n}``
@@ -13,14 +14,14 @@ that service; ``wxcore token-server`` runs it from the command line.
 =============================================  ==========================================
 
 ``kind`` is ``access_token``, ``jsapi_ticket`` or ``wx_card_ticket``. Every token path needs
-the shared secret as ``Authorization: Bearer <secret>``, compared in constant time; without it
-the answer is 401 and no token. The service holds no secret of its own beyond the app secrets
-it was given; put it on a private network (or behind TLS) — a bearer secret travels in clear
-over plain HTTP.
+``Authorization: Bearer <secret>`` with one of the named client secrets
+(:class:`ClientSecrets`: one per environment, each revocable on its own), checked before any
+body is read; the comparison runs in constant time over every secret. Without a valid one the
+answer is 401 and no token. A body needs a valid ``Content-Length`` (400 if it is not a
+non-negative integer, 411 if missing, 413 past 64 KiB). A bearer secret travels in clear over
+plain HTTP: use a private network or TLS in front.
 
-:class:`RemoteTokenProvider` is a :class:`~wxcore.adapters.tokens.TokenProvider` that asks the
-service (finite connect and read timeouts, a short local cache) and raises
-:class:`~wxcore.errors.TokenError` with a clear message when it cannot be reached.
+:class:`~wxcore.adapters.token_remote.RemoteTokenProvider` is the client side.
 """
 
 from __future__ import annotations
@@ -28,39 +29,31 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import msgspec
-import urllib3
-from urllib3.exceptions import HTTPError
-from urllib3.exceptions import ReadTimeoutError as _Urllib3ReadTimeout
 
 from wxcore.errors import TokenError, UsageError, WxError
-from wxcore.tokens import DEFAULT_REFRESH_MARGIN, Token
+from wxcore.tokens import Token
 
 from wxcore.adapters.client import Client
-from wxcore.adapters.httpserver import BackgroundServer, QuietThreadingServer
-from wxcore.adapters.singleflight import SingleFlight
+from wxcore.adapters.httpserver import BackgroundServer, PooledWSGIServer
+from wxcore.adapters.token_remote import KINDS, RemoteTokenProvider  # re-exported
 from wxcore.adapters.tokens import TokenProvider
 
-__all__ = ["TokenService", "TokenServer", "RemoteTokenProvider", "KINDS", "MIN_SECRET_LENGTH"]
+__all__ = ["TokenService", "TokenApp", "TokenServer", "ClientSecrets", "RemoteTokenProvider",
+           "KINDS", "MIN_SECRET_LENGTH"]
 
 logger = logging.getLogger("wxcore.token_server")
 
-#: Token kinds the service serves, and the JSON field each is answered in.
-KINDS: dict[str, str] = {
-    "access_token": "access_token",
-    "jsapi_ticket": "ticket",
-    "wx_card_ticket": "ticket",
-}
-#: A shared secret shorter than this is refused: it would be guessable.
+#: A client secret shorter than this is refused: it would be guessable.
 MIN_SECRET_LENGTH = 16
 _MAX_BODY = 64 * 1024
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 class TokenService:
@@ -103,268 +96,194 @@ class TokenService:
         return sorted({appid for appid, _ in self.providers})
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; without TCP_NODELAY the body waits for the
-    # client's delayed ACK (~40 ms per request on Linux).
-    disable_nagle_algorithm = True
-    server: _Server
+class ClientSecrets:
+    """The named client secrets the service accepts: one per environment, each revocable.
 
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s - %s", self.address_string(), format % args)
+    A plain string is one secret named ``default`` (the single shared secret of older
+    set-ups). Secrets are kept as SHA-256 digests; :meth:`identify` compares a presented
+    secret with every one of them in constant time, so neither which one matched nor how
+    long they are leaks through timing.
+    """
 
-    def _send(self, status: int, payload: Mapping[str, Any],
-              extra: Mapping[str, str] | None = None) -> None:
+    def __init__(self, secrets: Mapping[str, str] | str) -> None:
+        named = {"default": secrets} if isinstance(secrets, str) else dict(secrets)
+        if not named:
+            raise UsageError("the token server needs at least one client secret; no token "
+                             "is served without one")
+        self._digests: dict[str, bytes] = {}
+        for name, secret in named.items():
+            self.add(name, secret)
+
+    def add(self, name: str, secret: str) -> None:
+        """Accept ``secret`` under ``name`` (replacing that name's previous secret)."""
+        if not name or not name.replace("-", "").replace("_", "").isalnum():
+            raise UsageError(f"client names are letters, digits, '-' and '_', not {name!r}")
+        if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
+            raise UsageError(f"client {name!r}: a client secret needs at least "
+                             f"{MIN_SECRET_LENGTH} characters")
+        digests = dict(self._digests)
+        digests[name] = hashlib.sha256(secret.encode()).digest()
+        self._digests = digests  # replaced whole: readers never see a half-updated map
+
+    def revoke(self, name: str) -> bool:
+        """Stop accepting ``name``'s secret; True if it was known."""
+        digests = dict(self._digests)
+        known = digests.pop(name, None) is not None
+        self._digests = digests
+        return known
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._digests)
+
+    def identify(self, authorization: str | None) -> str | None:
+        """The name of the client whose secret ``Authorization: Bearer <secret>`` presents."""
+        scheme, _, credential = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        presented = hashlib.sha256(credential.strip().encode()).digest()
+        found = None
+        for name, digest in self._digests.items():  # no early exit: constant time
+            if hmac.compare_digest(presented, digest):
+                found = name
+        return found
+
+    def __repr__(self) -> str:
+        return f"ClientSecrets({self.names})"
+
+
+class _Answer(Exception):
+    """Stops handling a request with this answer."""
+
+    def __init__(self, status: int, payload: Mapping[str, Any],
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status, self.payload, self.headers = status, payload, dict(headers or {})
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+            405: "Method Not Allowed", 411: "Length Required", 413: "Payload Too Large",
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+class TokenApp:
+    """The token service as a WSGI application (see the module docstring for its paths).
+
+    ``gunicorn 'wxcore.adapters.cli.token_server:wsgi_app()'`` builds one from the same
+    environment variables and config file as ``wxcore token-server``.
+    """
+
+    def __init__(self, service: TokenService, clients: ClientSecrets | Mapping[str, str] | str
+                 ) -> None:
+        self.service = service
+        self.clients = clients if isinstance(clients, ClientSecrets) else ClientSecrets(clients)
+
+    def __call__(self, environ: Mapping[str, Any], start_response: StartResponse
+                 ) -> list[bytes]:
+        payload: Mapping[str, Any]
+        headers: Mapping[str, str]
+        try:
+            status, payload, headers = 200, self._handle(environ), {}
+        except _Answer as answer:
+            status, payload, headers = answer.status, answer.payload, answer.headers
+        except Exception:  # a bug must not leak a traceback (or a token) to the client
+            logger.exception("token-server: failed to answer %s", environ.get("PATH_INFO"))
+            status, payload, headers = 500, {"error": "internal error"}, {}
         body = msgspec.json.encode(payload)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Cache-Control", "no-store")
-        for name, value in (extra or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        start_response(f"{status} {_REASONS.get(status, 'Error')}", [
+            ("Content-Type", "application/json"), ("Cache-Control", "no-store"),
+            ("Content-Length", str(len(body))), *headers.items()])
+        return [body]
 
-    def _authorized(self) -> bool:
-        given = self.headers.get("Authorization", "")
-        scheme, _, secret = given.partition(" ")
-        # Compare fixed-length digests in constant time: neither content nor length leaks.
-        ok = hmac.compare_digest(hashlib.sha256(secret.strip().encode()).digest(),
-                                 self.server.secret_digest) and scheme.lower() == "bearer"
-        if not ok:
-            logger.warning("token-server: refused %s %s from %s: missing or wrong shared secret",
-                           self.command, self.path.partition("?")[0], self.client_address[0])
-            self._send(401, {"error": "missing or wrong shared secret"},
-                       {"WWW-Authenticate": 'Bearer realm="wxcore-token-server"'})
-        return ok
-
-    def _route(self) -> tuple[str, str, str] | None:
-        parts = [unquote(p) for p in self.path.partition("?")[0].split("/")]
-        if len(parts) in (4, 5) and parts[0] == "" and parts[1] == "token":
-            action = parts[4] if len(parts) == 5 else ""
-            return parts[2], parts[3], action
-        return None
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > _MAX_BODY:
-            raise ValueError("body too large")
-        return self.rfile.read(length) if length else b""
-
-    def do_GET(self) -> None:
-        if self.path.partition("?")[0] == "/healthz":
-            self._send(200, {"ok": True, "apps": len(self.server.service.apps())})
-            return
-        route = self._route()
-        if route is None or route[2]:
-            self._send(404, {"error": "unknown path"})
-            return
-        if not self._authorized():
-            return
-        appid, kind, _ = route
-        try:
-            answer = self.server.service.answer(appid, kind)
-        except TokenError as exc:
-            self._send(503, {"error": str(exc), "type": type(exc).__name__})
-            return
-        except WxError as exc:
-            self._send(502, {"error": str(exc), "type": type(exc).__name__})
-            return
-        if answer is None:
-            self._send(404, {"error": f"this service has no {kind} for appid {appid}"})
-            return
-        self._send(200, answer)
-
-    def do_POST(self) -> None:
-        try:
-            body = self._body()
-        except ValueError:
-            self.close_connection = True
-            self._send(413, {"error": "body too large"})
-            return
-        route = self._route()
-        if route is None or route[2] != "invalidate":
-            self._send(404, {"error": "unknown path"})
-            return
-        if not self._authorized():
-            return
-        appid, kind, _ = route
-        provider = self.server.service.provider(appid, kind)
+    def _handle(self, environ: Mapping[str, Any]) -> dict[str, Any]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz" and method == "GET":
+            return {"ok": True, "apps": len(self.service.apps())}
+        parts = [unquote(p) for p in path.split("/")]
+        if not (len(parts) in (4, 5) and parts[0] == "" and parts[1] == "token"):
+            raise _Answer(404, {"error": "unknown path"})
+        appid, kind = parts[2], parts[3]
+        action = parts[4] if len(parts) == 5 else ""
+        if (method, action) not in (("GET", ""), ("POST", "invalidate")):
+            raise _Answer(404 if action not in ("", "invalidate") else 405,
+                          {"error": f"{method} {path} is not served"})
+        client = self._authenticate(environ, method, path)
+        provider = self.service.provider(appid, kind)
         if provider is None:
-            self._send(404, {"error": f"this service has no {kind} for appid {appid}"})
-            return
+            raise _Answer(404, {"error": f"this service has no {kind} for appid {appid}"})
+        try:
+            if method == "GET":
+                answer = self.service.answer(appid, kind)
+                logger.info("token-server: %s of %s to client %s", kind, appid, client)
+                return answer or {}
+            provider.invalidate(Token(value=self._rejected_value(environ)))
+            logger.info("token-server: client %s reported a rejected %s of %s",
+                        client, kind, appid)
+            return {"ok": True}
+        except TokenError as exc:
+            raise _Answer(503, {"error": str(exc), "type": type(exc).__name__}) from None
+        except WxError as exc:
+            raise _Answer(502, {"error": str(exc), "type": type(exc).__name__}) from None
+
+    def _authenticate(self, environ: Mapping[str, Any], method: str, path: str) -> str:
+        client = self.clients.identify(environ.get("HTTP_AUTHORIZATION"))
+        if client is None:
+            logger.warning("token-server: refused %s %s from %s: missing, unknown or revoked "
+                           "client secret", method, path, environ.get("REMOTE_ADDR", "?"))
+            raise _Answer(401, {"error": "missing, unknown or revoked client secret "
+                                         "(send Authorization: Bearer <secret>)"},
+                          {"WWW-Authenticate": 'Bearer realm="wxcore-token-server"'})
+        return client
+
+    @staticmethod
+    def _rejected_value(environ: Mapping[str, Any]) -> str:
+        if environ.get("HTTP_TRANSFER_ENCODING"):
+            raise _Answer(411, {"error": "send the body with a Content-Length"})
+        raw = str(environ.get("CONTENT_LENGTH") or "").strip()
+        if not raw:
+            raise _Answer(411, {"error": "Content-Length required"})
+        if not raw.isdigit():
+            raise _Answer(400, {"error": f"Content-Length must be a non-negative integer, "
+                                         f"not {raw[:20]!r}"})
+        length = int(raw)
+        if length > _MAX_BODY:
+            raise _Answer(413, {"error": f"body too large (at most {_MAX_BODY} bytes)"})
+        body = environ["wsgi.input"].read(length) if length else b""
         try:
             value = msgspec.json.decode(body).get("value") if body else None
         except (msgspec.DecodeError, AttributeError):
             value = None
         if not isinstance(value, str) or not value:
-            self._send(400, {"error": 'send {"value": "<the rejected token>"}'})
-            return
-        try:
-            provider.invalidate(Token(value=value))
-        except WxError as exc:
-            self._send(503, {"error": str(exc), "type": type(exc).__name__})
-            return
-        self._send(200, {"ok": True})
-
-
-class _Server(QuietThreadingServer):
-    service: TokenService
-    secret_digest: bytes
+            raise _Answer(400, {"error": 'send {"value": "<the rejected token>"}'})
+        return value
 
 
 class TokenServer(BackgroundServer):
-    """Serves ``service`` over HTTP on ``host:port`` (port 0: a free one) to holders of
-    ``secret``.
+    """Serves ``service`` to holders of ``clients``' secrets on ``host:port`` (0: a free
+    port), with the bounded worker pool and socket timeouts of :class:`PooledWSGIServer`.
 
-    Use as a context manager (a background thread) or call :meth:`serve_forever`.
+    ``clients`` is a :class:`ClientSecrets`, a ``{name: secret}`` mapping, or one shared
+    secret (named ``default``). Use as a context manager (a background thread) or call
+    :meth:`serve_forever`.
     """
 
-    def __init__(self, service: TokenService, secret: str, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
-        if not secret or len(secret) < MIN_SECRET_LENGTH:
-            raise UsageError(f"the token server needs a shared secret of at least "
-                             f"{MIN_SECRET_LENGTH} characters; no token is served without one")
+    thread_name = "wxcore-token-server"
+
+    def __init__(self, service: TokenService, clients: ClientSecrets | Mapping[str, str] | str,
+                 host: str = "127.0.0.1", port: int = 0, *, workers: int = 16,
+                 waiting: int = 64, socket_timeout: float = 10.0) -> None:
         self.service = service
-        server = _Server((host, port), _Handler)
-        server.service = service
-        server.secret_digest = hashlib.sha256(secret.encode()).digest()
+        self.app = TokenApp(service, clients)
+        server = PooledWSGIServer((host, port), workers=workers, waiting=waiting,
+                                  socket_timeout=socket_timeout)
+        server.set_app(self.app)
         super().__init__(server)
 
-    thread_name = "wxcore-token-server"
+    @property
+    def clients(self) -> ClientSecrets:
+        return self.app.clients
 
     def __repr__(self) -> str:
         return f"TokenServer({self.base_url}, apps={self.service.apps()})"
 
-
-class RemoteTokenProvider:
-    """A :class:`~wxcore.adapters.tokens.TokenProvider` that gets tokens from a token server.
-
-    ``base_url`` is the service (``http://tokens.internal:8760``), ``secret`` the shared
-    secret. A token is kept locally until ``margin`` seconds before it expires (at most half
-    its lifetime; one request per refresh, not per call). Threads share one request and its
-    outcome, success or failure, waiting for it at most ``wait_timeout`` seconds (default:
-    the connect plus the read timeout, plus 5 s). A float ``timeout`` is both the connect
-    and the read timeout. ``invalidate`` tells the service WeChat rejected the token, so the
-    service renews it once for everybody.
-    """
-
-    def __init__(
-        self,
-        base_url: str,
-        appid: str,
-        kind: str = "access_token",
-        *,
-        secret: str,
-        timeout: urllib3.Timeout | float = urllib3.Timeout(connect=2.0, read=10.0),
-        margin: float = DEFAULT_REFRESH_MARGIN,
-        clock: Callable[[], float] = time.time,
-        pool: urllib3.PoolManager | None = None,
-        wait_timeout: float | None = None,
-    ) -> None:
-        if kind not in KINDS:
-            raise UsageError(f"unknown token kind {kind!r}; one of {sorted(KINDS)}")
-        if not secret:
-            raise UsageError("RemoteTokenProvider needs the token server's shared secret")
-        self.base_url = base_url.rstrip("/")
-        self.appid = appid
-        self.kind = kind
-        self.margin = margin
-        self.timeout = (timeout if isinstance(timeout, urllib3.Timeout)
-                        else urllib3.Timeout(connect=timeout, read=timeout))
-        connect = self.timeout.connect_timeout
-        self._read_seconds = _seconds(self.timeout, "_read")
-        if wait_timeout is None:
-            wait_timeout = (connect if isinstance(connect, (int, float)) else 10.0) + (
-                self._read_seconds or 10.0) + 5.0
-        self._flight: SingleFlight[Token] = SingleFlight(f"{kind} of {appid} from {base_url}",
-                                                         wait_timeout)
-        self._headers = {"Authorization": f"Bearer {secret}"}
-        self._path = f"/token/{quote(appid, safe='')}/{kind}"
-        self._pool = pool if pool is not None else urllib3.PoolManager(maxsize=4)
-        self._clock = clock
-        self._token: Token | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Token:
-        token = self._token
-        if token is not None and token.is_fresh(self._clock(), self.margin):
-            return token
-        return self._flight.run(self._fetch)
-
-    def _fetch(self) -> Token:
-        """The one request of a flight (re-checks first: a flight may just have ended)."""
-        token = self._token
-        if token is not None and token.is_fresh(self._clock(), self.margin):
-            return token
-        now = self._clock()
-        answer = self._request("GET", self._path)
-        value = answer.get(KINDS[self.kind])
-        expires_in = answer.get("expires_in")
-        if not isinstance(value, str) or not isinstance(expires_in, (int, float)):
-            raise TokenError(f"token service at {self.base_url} sent an answer without "
-                             f"{KINDS[self.kind]} and expires_in")
-        token = Token(value=value, expires_at=now + expires_in, issued_at=now)
-        with self._lock:
-            self._token = token
-        return token
-
-    def invalidate(self, stale: Token) -> None:
-        with self._lock:
-            if self._token is not None and self._token.value == stale.value:
-                self._token = None
-        try:
-            self._request("POST", self._path + "/invalidate",
-                          msgspec.json.encode({"value": stale.value}))
-        except TokenError as exc:  # the next get() reports the problem if it persists
-            logger.warning("%s: could not tell the token service about a rejected %s: %s",
-                           self.appid, self.kind, exc)
-
-    def _request(self, method: str, path: str, body: bytes | None = None) -> dict[str, Any]:
-        url = self.base_url + path
-        headers = dict(self._headers)
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        try:
-            raw = self._pool.request(method, url, body=body, headers=headers, retries=False,
-                                     redirect=False, timeout=self.timeout)
-        except _Urllib3ReadTimeout:
-            raise TokenError(f"token service at {self.base_url} did not answer within "
-                             f"{self._read_seconds}s") from None
-        except HTTPError as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise TokenError(f"token service at {self.base_url} is unreachable ({reason}); "
-                             f"is `wxcore token-server` running there?") from None
-        try:
-            answer = msgspec.json.decode(raw.data) if raw.data else {}
-        except msgspec.DecodeError:
-            answer = {}
-        if not isinstance(answer, dict):
-            answer = {}
-        if raw.status == 200:
-            return answer
-        detail = answer.get("error", raw.data[:200].decode("utf-8", "replace"))
-        if raw.status == 401:
-            raise TokenError(f"token service at {self.base_url} refused the shared secret "
-                             f"(HTTP 401); give this process the server's secret")
-        raise TokenError(f"token service at {self.base_url} answered HTTP {raw.status} for "
-                         f"{self.kind} of {self.appid}: {detail}")
-
-    def close(self) -> None:
-        self._pool.clear()
-
-    def __repr__(self) -> str:
-        return f"RemoteTokenProvider({self.base_url!r}, appid={self.appid!r}, kind={self.kind!r})"
-
-
-def _seconds(timeout: urllib3.Timeout, part: str) -> float | None:
-    """The read (or connect) seconds of a not-yet-started ``Timeout``, or its total.
-
-    ``Timeout.read_timeout`` raises ``TimeoutStateError`` on a Timeout that was never
-    started when a total is set, so it is not usable for messages.
-    """
-    value = getattr(timeout, part, None)
-    if isinstance(value, (int, float)):
-        return float(value)
-    total = timeout.total
-    return float(total) if isinstance(total, (int, float)) else None

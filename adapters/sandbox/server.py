@@ -19,7 +19,7 @@ from typing import Any
 
 from wxcore.http import Response
 
-from wxcore.adapters.httpserver import BackgroundServer, QuietThreadingServer
+from wxcore.adapters.httpserver import BackgroundServer, NoDelay, QuietThreadingServer
 from wxcore.adapters.sandbox.console import page_file
 from wxcore.adapters.sandbox.control import answer_control
 from wxcore.adapters.sandbox.core import NetworkFault, WeChatSandbox, json_response
@@ -32,14 +32,9 @@ logger = logging.getLogger("wxcore.sandbox")
 MAX_BODY = 64 * 1024 * 1024
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(NoDelay, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # Answers are small: send them at once instead of waiting for a delayed ACK (~40 ms).
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read counters
         pass

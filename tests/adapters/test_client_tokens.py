@@ -8,6 +8,7 @@ import time
 import pytest
 from netkit import Blackhole
 from support import FakeClock
+from token_helpers import HeldFetch, in_threads
 
 from wxcore.errors import (
     ConnectError,
@@ -167,57 +168,26 @@ def test_static_token_provider_uses_the_set_token(sandbox: WeChatSandbox, clock:
         mp.get_access_token()
 
 
-class SlowFetch:
-    """A fetch that takes a while, so that concurrent callers really overlap."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, rejected: Token | None) -> Token:
-        with self.lock:
-            self.count += 1
-            n = self.count
-        time.sleep(0.05)
-        return Token(value=f"token-{n}", expires_at=time.time() + 7200)
-
-
-def _in_threads(n: int, fn) -> list[object]:  # type: ignore[no-untyped-def]
-    results: list[object] = [None] * n
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        results[i] = fn()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 def test_64_threads_finding_the_token_stale_make_exactly_one_fetch() -> None:
-    fetch = SlowFetch()
+    fetch = HeldFetch("token-", hold=0.05)
     provider = CachedTokenProvider(fetch, key="k")
     provider.set(Token(value="old", expires_at=time.time() - 1))
-    results = _in_threads(64, lambda: provider.get().value)
+    results = in_threads(64, lambda: provider.get().value)
     assert fetch.count == 1 and set(results) == {"token-1"}
 
 
 def test_refresh_ahead_keeps_serving_the_valid_token_while_one_thread_refreshes() -> None:
-    fetch = SlowFetch()
+    fetch = HeldFetch("token-", hold=0.05)
     provider = CachedTokenProvider(fetch, key="k", margin=300)
     provider.set(Token(value="old", expires_at=time.time() + 100))  # due, still valid
-    results = _in_threads(16, lambda: provider.get().value)
+    results = in_threads(16, lambda: provider.get().value)
     assert fetch.count == 1
     assert "old" in results and "token-1" in results
     assert provider.get().value == "token-1"
 
 
 def test_invalidate_never_drops_a_token_someone_already_renewed() -> None:
-    provider = CachedTokenProvider(SlowFetch(), key="k")
+    provider = CachedTokenProvider(HeldFetch("token-", hold=0.05), key="k")
     provider.set(Token(value="new", expires_at=time.time() + 7200))
     provider.invalidate(Token(value="old"))
     assert provider.get().value == "new"
@@ -272,7 +242,7 @@ def test_a_failed_fetch_is_shared_by_the_threads_that_waited_for_it(
         except Exception as exc:  # collected: every thread must get the fetch's own error
             return exc
 
-    results = _in_threads(16, get)
+    results = in_threads(16, get)
     assert all(isinstance(r, SystemBusyError) for r in results)
     assert sandbox.calls[STABLE] == 3  # one fetch (sent 3 times by the policy), not 16 x 3
 
@@ -333,7 +303,7 @@ def test_one_token_fetch_is_bounded_by_its_deadline_even_across_dead_hosts() -> 
 def test_the_shared_stores_lease_outlasts_a_fetch() -> None:
     store = CacheTokenStore(_GetSet())
     assert store.lock_ttl == DEFAULT_LOCK_TTL > FETCH_DEADLINE
-    provider = CachedTokenProvider(SlowFetch(), key="k", store=store)
+    provider = CachedTokenProvider(HeldFetch("token-", hold=0.05), key="k", store=store)
     assert provider.fetch_deadline == FETCH_DEADLINE
 
 

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from token_helpers import HeldFetch, stampede
 
 from wxcore.tokens import Token
 
@@ -94,25 +95,10 @@ def test_with_add_the_lease_is_shared_and_waiters_read_the_new_token() -> None:
     cache = DjangoLikeCache()
     stores = [CacheTokenStore(cache) for _ in range(4)]
     assert all(s.shared_lock for s in stores)
-    fetches: list[int] = []
-    gate = threading.Event()
-
-    def fetch(rejected: Token | None) -> Token:
-        fetches.append(1)
-        gate.wait(5)
-        return Token(value="81_once", expires_at=time.time() + 7200)
-
+    fetch = HeldFetch("81_once")
     providers = [CachedTokenProvider(fetch, key=KEY, store=s) for s in stores]
-    seen: list[str] = []
-    threads = [threading.Thread(target=lambda p=p: seen.append(p.get().value))
-               for p in providers for _ in range(4)]
-    for t in threads:
-        t.start()
-    time.sleep(0.1)
-    gate.set()
-    for t in threads:
-        t.join()
-    assert fetches == [1] and seen == ["81_once"] * 16
+    assert stampede(providers, 4, fetch) == ["81_once1"] * 16
+    assert fetch.count == 1
     assert cache.get(KEY + ":lock") is None  # released
 
 

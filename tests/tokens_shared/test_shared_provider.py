@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from token_helpers import HeldFetch, stampede
 
 from wxcore.errors import TokenError
 from wxcore.tokens import Token
@@ -48,24 +48,9 @@ def test_a_waiter_that_saw_no_new_token_raises_instead_of_fetching() -> None:
 
 
 def test_in_memory_single_flight_is_unchanged() -> None:
-    fetched: list[int] = []
-    gate = threading.Event()
-
-    def fetch(rejected: Token | None) -> Token:
-        fetched.append(1)
-        gate.wait(5)
-        return Token(value=f"81_{len(fetched)}", expires_at=time.time() + 7200)
-
+    fetch = HeldFetch("81_")
     provider = CachedTokenProvider(fetch, key=KEY)
-    seen: list[str] = []
-    threads = [threading.Thread(target=lambda: seen.append(provider.get().value))
-               for _ in range(16)]
-    for t in threads:
-        t.start()
-    time.sleep(0.05)
-    gate.set()
-    for t in threads:
-        t.join()
-    assert fetched == [1] and seen == ["81_1"] * 16
+    assert stampede([provider], 16, fetch) == ["81_1"] * 16
+    assert fetch.count == 1
     provider.invalidate(Token(value="81_other"))  # not the cached one: kept
-    assert provider.get().value == "81_1" and fetched == [1]
+    assert provider.get().value == "81_1" and fetch.count == 1

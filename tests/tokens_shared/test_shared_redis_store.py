@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
-import socket
 import threading
 import time
 
 import pytest
+from support import free_port
+from token_helpers import HeldFetch, stampede
 import redis
 
 from wxcore.errors import TokenError
@@ -121,26 +122,11 @@ def test_a_waiter_gives_up_after_wait_timeout(redis_url: str, rdb: redis.Redis) 
 
 def test_providers_in_many_threads_fetch_once_and_share_the_result(redis_url: str,
                                                                    rdb: redis.Redis) -> None:
-    fetches: list[int] = []
-    gate = threading.Event()
-
-    def fetch(rejected: Token | None) -> Token:
-        fetches.append(1)
-        gate.wait(5)  # hold the lease while the others pile up
-        return Token(value=f"81_t{len(fetches)}", expires_at=time.time() + 7200)
-
+    fetch = HeldFetch()  # holds the lease while the others pile up
     providers = [CachedTokenProvider(fetch, key=KEY, store=RedisTokenStore(redis_url))
                  for _ in range(4)]
-    seen: list[str] = []
-    threads = [threading.Thread(target=lambda p=p: seen.append(p.get().value))
-               for p in providers for _ in range(8)]
-    for t in threads:
-        t.start()
-    time.sleep(0.1)
-    gate.set()
-    for t in threads:
-        t.join()
-    assert fetches == [1] and seen == ["81_t1"] * 32
+    seen = stampede(providers, 8, fetch)
+    assert fetch.count == 1 and seen == ["81_t1"] * 32
 
 
 def test_the_force_refresh_budget_is_shared_by_processes(redis_url: str,
@@ -183,14 +169,8 @@ def test_a_client_on_redis_shares_tokens_tickets_and_the_budget(
         ":access_token", ":force_refresh"), "used") == b"1"
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # nothing listens once the socket closes
-
-
 def test_unreachable_redis_fails_with_a_clear_error_by_default() -> None:
-    url = f"redis://:hunter2@127.0.0.1:{_closed_port()}/0"
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
     store = RedisTokenStore(url)
     fetches: list[int] = []
 
@@ -209,7 +189,7 @@ def test_unreachable_redis_fails_with_a_clear_error_by_default() -> None:
 
 def test_unreachable_redis_can_fall_back_to_a_local_cache_with_a_warning(
         caplog: pytest.LogCaptureFixture) -> None:
-    store = RedisTokenStore(f"redis://127.0.0.1:{_closed_port()}/0", on_unavailable="local",
+    store = RedisTokenStore(f"redis://127.0.0.1:{free_port()}/0", on_unavailable="local",
                             retry_after=60)
     fetches: list[int] = []
 

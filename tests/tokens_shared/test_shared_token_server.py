@@ -12,8 +12,10 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from wsgiref.util import setup_testing_defaults
 
 import pytest
+from support import free_port
 import urllib3
 
 from wxcore.errors import TokenError, UsageError
@@ -71,7 +73,7 @@ def test_unknown_apps_kinds_and_paths_are_404(served: tuple[TokenServer, WeChatS
 
 
 def test_the_secret_is_refused_if_too_short() -> None:
-    with pytest.raises(UsageError, match="shared secret"):
+    with pytest.raises(UsageError, match="client secret needs at least 16"):
         TokenServer(TokenService({}), "short")
 
 
@@ -121,14 +123,8 @@ def test_a_remote_provider_behind_a_stale_cache_fetches_once_across_threads(
     assert len(set(seen)) == 1 and len(seen) == 16 and sandbox.calls[STABLE] == 1
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_an_unreachable_service_raises_a_clear_token_error() -> None:
-    remote = RemoteTokenProvider(f"http://127.0.0.1:{_closed_port()}", "wx1", secret=SECRET)
+    remote = RemoteTokenProvider(f"http://127.0.0.1:{free_port()}", "wx1", secret=SECRET)
     with pytest.raises(TokenError, match="is unreachable .*wxcore token-server") as caught:
         remote.get()
     assert SECRET not in str(caught.value)
@@ -195,7 +191,7 @@ def test_wrong_secret_and_upstream_failures_are_explained(
     server, sandbox = served
     appid = sandbox.default_app.appid
     wrong = RemoteTokenProvider(server.base_url, appid, secret="not-the-right-secret!")
-    with pytest.raises(TokenError, match="refused the shared secret"):
+    with pytest.raises(TokenError, match="refused the client secret"):
         wrong.get()
     sandbox.inject(Fault("errcode", path=STABLE, errcode=40164, errmsg="invalid ip 10.0.0.9",
                          times=10))
@@ -241,7 +237,7 @@ def test_cli_refuses_to_serve_without_a_shared_secret(capsys: pytest.CaptureFixt
 
 
 def test_cli_fails_at_start_when_its_redis_is_unreachable() -> None:
-    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     with pytest.raises(cli.ConfigError, match="cannot reach Redis"):
         cli.build(_args("--sandbox", "--port", "0", "--redis", url), {cli.SECRET_ENV: SECRET})
 
@@ -263,7 +259,7 @@ def test_the_token_server_command_runs_as_a_process(sandbox_server: SandboxServe
                                                     tmp_path: pathlib.Path) -> None:
     """End to end: `wxcore token-server` in its own process, apps from the environment."""
     app = sandbox_server.sandbox.default_app
-    port = _closed_port()
+    port = free_port()
     config = {"apps": {app.appid: {"secret_env": "THE_APP_SECRET"}}}
     env = {**os.environ, cli.SECRET_ENV: SECRET, "THE_APP_SECRET": app.secret}
     cfg = tmp_path / "apps.json"
@@ -290,3 +286,122 @@ def test_the_token_server_command_runs_as_a_process(sandbox_server: SandboxServe
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# -- hardening: timeouts, a bounded pool, authentication before the body, named clients ----
+
+def _raw(port: int, data: bytes, timeout: float = 3.0) -> bytes:
+    """Send ``data`` on a fresh connection and read the answer until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(data)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _invalidate(appid: str, length: str, auth: str | None) -> bytes:
+    head = f"POST /token/{appid}/access_token/invalidate HTTP/1.1\r\nHost: x\r\n"
+    if auth is not None:
+        head += f"Authorization: {auth}\r\n"
+    return (head + f"Content-Length: {length}\r\n\r\n").encode()
+
+
+def test_the_body_is_read_only_after_authentication_and_only_with_a_valid_length(
+        served: tuple[TokenServer, WeChatSandbox]) -> None:
+    server, sandbox = served
+    appid = sandbox.default_app.appid
+    # Content-Length -1 without a secret: refused at once, nothing read (the client keeps
+    # its side open; before, the server read until the client closed).
+    assert _raw(server.port, _invalidate(appid, "-1", None)).startswith(b"HTTP/1.0 401")
+    bearer = f"Bearer {SECRET}"
+    for length, status in (("-1", b"400"), ("abc", b"400"), ("+5", b"400"),
+                           (str(10**6), b"413")):
+        answer = _raw(server.port, _invalidate(appid, length, bearer))
+        assert answer.split(b" ")[1] == status, (length, answer)
+    no_length = (f"POST /token/{appid}/access_token/invalidate HTTP/1.1\r\nHost: x\r\n"
+                 f"Authorization: {bearer}\r\n\r\n").encode()
+    assert _raw(server.port, no_length).split(b" ")[1] == b"411"
+    body = b'{"value": "81_not_current"}'
+    ok = _raw(server.port, _invalidate(appid, str(len(body)), bearer) + body)
+    assert ok.startswith(b"HTTP/1.0 200") and ok.endswith(b'{"ok":true}')
+
+
+def test_half_sent_requests_hold_neither_threads_nor_the_service(
+        served: tuple[TokenServer, WeChatSandbox]) -> None:
+    _, sandbox = served
+    app = sandbox.default_app
+    client = Client(app.appid, app.secret, transport=SandboxTransport(sandbox))
+    threads_before = threading.active_count()
+    with TokenServer(TokenService.for_clients([client]), SECRET, workers=2, waiting=2,
+                     socket_timeout=0.5) as server:
+        stalled = []
+        for _ in range(30):  # a request line, then nothing
+            conn = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            conn.sendall(b"GET /token/x/access_token HTTP/1.1\r\nHost: x\r\n")
+            stalled.append(conn)
+        time.sleep(0.2)
+        assert threading.active_count() <= threads_before + 1 + 2  # serve loop + 2 workers
+        refused = 0
+        for conn in stalled:  # all dropped: 503 at once past the queue, or after the timeout
+            answer = conn.recv(1024)
+            refused += answer.startswith(b"HTTP/1.0 503")
+            conn.close()
+        assert refused == 30 - 4
+        remote = RemoteTokenProvider(server.base_url, app.appid, secret=SECRET)
+        assert remote.get().value.startswith("81_")
+
+
+def test_named_client_secrets_are_checked_with_their_scheme_and_revocable() -> None:
+    sandbox = WeChatSandbox()
+    app = sandbox.default_app
+    client = Client(app.appid, app.secret, transport=SandboxTransport(sandbox))
+    clients = {"billing": "billing-secret-0123456789", "web": "web-secret-0123456789ab"}
+    with TokenServer(TokenService.for_clients([client]), clients) as server:
+        url = f"{server.base_url}/token/{app.appid}/access_token"
+        for name, secret in clients.items():
+            assert _get(url, secret).status == 200
+        basic = urllib3.request("GET", url, headers={"Authorization": f"Basic {clients['web']}"},
+                                retries=False, timeout=5)
+        assert basic.status == 401  # the right secret under the wrong scheme
+        assert server.clients.revoke("web") and server.clients.names == ["billing"]
+        assert _get(url, clients["web"]).status == 401
+        assert _get(url, clients["billing"]).status == 200
+        with pytest.raises(UsageError, match="at least 16"):
+            server.clients.add("short", "tiny")
+
+
+def test_the_service_is_a_wsgi_application(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = cli.wsgi_app("--sandbox", env={cli.SECRET_ENV: SECRET})
+    try:
+        def call(path: str, auth: str | None) -> tuple[str, dict[str, object]]:
+            environ: dict[str, object] = {"REQUEST_METHOD": "GET", "PATH_INFO": path}
+            if auth:
+                environ["HTTP_AUTHORIZATION"] = auth
+            setup_testing_defaults(environ)
+            seen: list[str] = []
+            body = b"".join(app(environ, lambda status, headers: seen.append(status)))
+            return seen[0], json.loads(body)
+
+        appid = app.service.apps()[0]
+        status, answer = call(f"/token/{appid}/access_token", f"Bearer {SECRET}")
+        assert status == "200 OK" and str(answer["access_token"]).startswith("81_")
+        assert call(f"/token/{appid}/access_token", None)[0] == "401 Unauthorized"
+        assert call("/healthz", None) == ("200 OK", {"ok": True, "apps": 1})
+    finally:
+        for provider in app.service.providers.values():
+            close = getattr(provider, "close", None)
+            if close:
+                close()
+
+
+def test_cli_named_clients_from_the_environment_and_config(tmp_path: pathlib.Path) -> None:
+    config = tmp_path / "tokens.json"
+    config.write_text(json.dumps({"apps": {"wxaaa": "secret-a"},
+                                  "clients": {"cron": {"secret_env": "CRON_SECRET"}}}))
+    env = {"WXCORE_TOKEN_CLIENT_WEB_FRONT": "w" * 20, "CRON_SECRET": "c" * 20,
+           cli.SECRET_ENV: "s" * 20}
+    clients = cli.load_clients(_args("--config", str(config), "--client", "web-front"), env)
+    assert clients == {"default": "s" * 20, "cron": "c" * 20, "web-front": "w" * 20}
+    with pytest.raises(cli.ConfigError, match="WXCORE_TOKEN_CLIENT_OPS"):
+        cli.load_clients(_args("--client", "ops"), env)
