@@ -24,6 +24,7 @@ _LAZY_NAMES: dict[str, str] = {
     "OfficialAccount": "wxcore.adapters.officialaccount",
     # receiving pushes
     "MessageServer": "wxcore.adapters.message_server",
+    "PushSettings": "wxcore.messages",
     "Router": "wxcore.messages",
     # the offline sandbox
     "WeChatSandbox": "wxcore.adapters.sandbox",
@@ -66,6 +67,7 @@ if TYPE_CHECKING:  # "X as X": an explicit re-export, which mypy --strict requir
     from wxcore.errors import UnauthorizedAPIError as UnauthorizedAPIError
     from wxcore.errors import UsageError as UsageError
     from wxcore.errors import WxError as WxError
+    from wxcore.messages import PushSettings as PushSettings
     from wxcore.messages import Router as Router
 
 __all__ = ["__version__", *_LAZY_NAMES]

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from wxcore import MessageServer, Router
-from wxcore.messages import Article, ClickEvent, NewsReply, PushSettings, SubscribeEvent, TextMessage
+from wxcore import MessageServer, PushSettings, Router
+from wxcore.messages import Article, ClickEvent, NewsReply, SubscribeEvent, TextMessage
 
 router = Router()
 
