@@ -9,13 +9,21 @@ web-authorization flow with its user-token store).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from wxcore.endpoint import Call, Media
-from wxcore.officialaccount import qrcode, tags, users
+from wxcore.errors import UsageError
+from wxcore.messages import PushSettings, Router, SignatureError
+from wxcore.messages.signature import check_signature as _check_signature
+from wxcore.officialaccount import jssdk, qrcode, tags, users
 from wxcore.officialaccount.api import OfficialAccountAPI
+from wxcore.officialaccount.oauth import Lang, UserInfoResult
 
 from wxcore.adapters.client import Client
+from wxcore.adapters.message_server import MessageServer
+from wxcore.adapters.webauth import Redirect, UserTokenStore, WebAuth
 
 __all__ = ["OfficialAccount"]
 
@@ -28,6 +36,108 @@ class OfficialAccount(OfficialAccountAPI, Client):
     """
 
     # -- web authorization and JS-SDK (网页授权 / JS-SDK) ---------------------------------
+    _web_auth: WebAuth | None = None
+
+    def web_auth(self, *, store: UserTokenStore | None = None,
+                 state_key: bytes | str | None = None,
+                 state_max_age: float | None = None) -> WebAuth:
+        """This account's web-authorization flow; with arguments, set it up anew.
+
+        ``store`` keeps users' tokens by openid (default in memory; a
+        :class:`~wxcore.adapters.webauth.RedisUserTokenStore` for several processes),
+        ``state_key`` signs ``state`` values (share it between processes).
+        """
+        options: dict[str, Any] = {"store": store, "state_key": state_key}
+        if state_max_age is not None:
+            options["state_max_age"] = state_max_age
+        if self._web_auth is None or store is not None or state_key is not None \
+                or state_max_age is not None:
+            self._web_auth = WebAuth(self, **options)
+        return self._web_auth
+
+    def authorize_userinfo(self, redirect_uri: str, code: str | None = None,
+                           state: str | None = None, *, openid: str | None = None,
+                           lang: Lang = "zh_CN", context: str = "",
+                           data: str = "") -> Redirect | UserInfoResult:
+        """The user's profile, or a :class:`Redirect` to WeChat's consent page: see
+        :meth:`WebAuth.authorize_userinfo <wxcore.adapters.webauth.WebAuth.authorize_userinfo>`."""
+        return self.web_auth().authorize_userinfo(redirect_uri, code, state, openid=openid,
+                                                  lang=lang, context=context, data=data)
+
+    #: OATools' names for the app's own access token; the provider renews it by itself, so
+    #: "update" returns a valid token without revoking the current one.
+    get_oa_access_token = Client.get_access_token
+    update_oa_access_token = Client.get_access_token
+
+    def _nonce_and_time(self) -> tuple[str, int]:
+        return secrets.token_hex(8), int(self.now())
+
+    def jsapi_config(self, url: str, js_api_list: Sequence[str] = (), *,
+                     open_tag_list: Sequence[str] = (), debug: bool = False) -> dict[str, Any]:
+        """The ``wx.config`` object for page ``url``, signed with the cached jsapi_ticket."""
+        nonce, timestamp = self._nonce_and_time()
+        return jssdk.jsapi_config(self.appid, self.get_jsapi_ticket(), url, nonce, timestamp,
+                                  js_api_list, open_tag_list, debug)
+
+    generate_jsapi_signature = jsapi_config  # wechat-python-sdk's name
+
+    def get_wx_card_ticket(self) -> str:
+        """The card api_ticket (``wx_card``), cached for its lifetime like the jsapi_ticket."""
+        return self.ticket_provider("wx_card").get().value
+
+    def card_ext(self, card_id: str, *, code: str | None = None, openid: str | None = None,
+                 fixed_begintimestamp: int | None = None,
+                 outer_str: str | None = None) -> str:
+        """The signed ``cardExt`` string of one card for ``wx.addCard``."""
+        nonce, timestamp = self._nonce_and_time()
+        return jssdk.card_ext(self.get_wx_card_ticket(), card_id, timestamp, nonce, code,
+                              openid, fixed_begintimestamp, outer_str)
+
+    def choose_card_config(self, *, shop_id: str | None = None, card_type: str | None = None,
+                           card_id: str | None = None) -> dict[str, Any]:
+        """The signed arguments of ``wx.chooseCard``."""
+        nonce, timestamp = self._nonce_and_time()
+        return jssdk.choose_card_config(self.get_wx_card_ticket(), self.appid, timestamp, nonce,
+                                        shop_id, card_type, card_id)
+
+    # -- pushes (消息推送): the message server and the URL signature ------------------------
+    push_settings: PushSettings | None = None
+
+    def message_server(self, router: Router, token: str | None = None,
+                       encoding_aes_key: str | None = None, *,
+                       settings: PushSettings | None = None, **options: Any) -> MessageServer:
+        """A :class:`~wxcore.adapters.message_server.MessageServer` for this account's pushes.
+
+        Give the console's Token (and EncodingAESKey for safe mode; this account's appid is
+        filled in), or a ready ``settings``. ``options`` go to MessageServer (``dedup``,
+        ``dedup_failure``, ...). The settings are kept for :meth:`check_signature`.
+        """
+        if settings is None:
+            if not token:
+                raise UsageError("message_server needs token (the console's Token) or settings")
+            settings = PushSettings(token=token, encoding_aes_key=encoding_aes_key,
+                                    appid=self.appid if encoding_aes_key else None)
+        elif token is not None or encoding_aes_key is not None:
+            raise UsageError("pass settings, or token and encoding_aes_key, not both")
+        options.setdefault("clock", self._clock)
+        self.push_settings = settings
+        return MessageServer(router, settings, **options)
+
+    def check_signature(self, signature: str | None, timestamp: str, nonce: str, *,
+                        token: str | None = None) -> bool:
+        """Whether a push (or the URL check) was signed with the Token: SHA-1 of the sorted
+        (token, timestamp, nonce), compared in constant time."""
+        token = token or (self.push_settings.token if self.push_settings else None)
+        if not token:
+            raise UsageError("check_signature needs the Token: call message_server() first "
+                             "or pass token=")
+        try:
+            _check_signature(token, signature, timestamp, nonce)
+        except SignatureError:
+            return False
+        return True
+
+    message_push_check = check_signature  # py_wechat_tools' name
 
     # -- QR codes and users (二维码 / 用户管理): downloads and paging ------------------------
 

@@ -149,13 +149,16 @@ class Endpoint(Generic[T]):
         files: Mapping[str, File] | None = None,
         form: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        credential: str | None = None,
     ) -> Call[T]:
         """The unbound request for this endpoint, paired with this endpoint as its parser.
 
         ``None`` values in ``query`` and in a ``json`` mapping are left out, so optional
         arguments can be passed straight through. ``idempotent`` overrides the endpoint's
         default for this one request (a forced token refresh, say). ``files`` (and ``form``
-        fields) make a multipart/form-data upload.
+        fields) make a multipart/form-data upload. ``credential`` is a credential this one
+        call carries itself (a user's web OAuth token): the executor binds it instead of
+        asking a provider, and it never enters the unbound request.
         """
         pairs: tuple[tuple[str, str], ...] = ()
         if query:
@@ -178,7 +181,7 @@ class Endpoint(Generic[T]):
             idempotent=bool(self.idempotent if idempotent is None else idempotent),
             auth=self.auth,
         )
-        return Call(request, self)
+        return Call(request, self, credential)
 
     # -- parsing --------------------------------------------------------------------------
 
@@ -246,13 +249,20 @@ class Endpoint(Generic[T]):
 
 
 class Call(Generic[T]):
-    """A request ready to be bound and sent, with the endpoint that parses its answer."""
+    """A request ready to be bound and sent, with the endpoint that parses its answer.
 
-    __slots__ = ("request", "endpoint")
+    ``credential``, when set, is the secret this call brings along (a user's web OAuth
+    token, which no provider of the app holds); it is kept apart from the request so that
+    reprs, logs and recorded fixtures of the request never show it.
+    """
 
-    def __init__(self, request: Request, endpoint: Endpoint[T]) -> None:
+    __slots__ = ("request", "endpoint", "credential")
+
+    def __init__(self, request: Request, endpoint: Endpoint[T],
+                 credential: str | None = None) -> None:
         self.request = request
         self.endpoint = endpoint
+        self.credential = credential
 
     def parse(self, response: Response) -> T:
         """The typed result of ``response`` (see :meth:`Endpoint.parse`)."""

@@ -116,9 +116,14 @@ class FacadeMethod(Generic[P, T]):
         self.name = getattr(builder, "__name__", "method")
         self.__doc__ = inspect.getdoc(builder)
         self._functions: dict[type, Callable[..., Any]] = {}
+        self._named = False
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
+        # The first name wins: ``old_name = new_name`` in a class body (an alias) calls this
+        # again for the same descriptor, and the method keeps its real name.
+        if not self._named:
+            self.name = name
+            self._named = True
 
     @overload
     def __get__(self, client: None, owner: type[Any]) -> Callable[Concatenate[Any, P], Any]: ...

@@ -20,6 +20,10 @@ generator with :func:`drive`-like loops of a few lines. The rules:
   at most ``busy_retries`` times; on a non-idempotent request it is raised at once, because
   WeChat may have acted on it;
 * everything else (quota, bad credentials, permission) is raised at once.
+
+A call that carries its own credential (``Call.credential``: a user's web OAuth token) is bound
+with it and needs no provider; it is not refetched when WeChat rejects it (only the user's
+refresh token, or the user, can renew it).
 """
 
 from __future__ import annotations
@@ -104,7 +108,9 @@ def run_call(call: Call[T], policy: CallPolicy = DEFAULT_POLICY) -> Generator[Ef
     request = call.request
     kind = request.auth.kind
     token: Token | None = None
-    if kind is not None:
+    if kind is not None and call.credential is not None:
+        token = Token(value=call.credential)  # carried by the call (a user's web token)
+    elif kind is not None:
         token = yield NeedCredential(kind)
     renewed = False
     busy = 0

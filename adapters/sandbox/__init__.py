@@ -11,6 +11,7 @@ Route modules register the endpoints; importing this package loads them all.
 from wxcore.adapters.sandbox import miniprogram, tokens  # noqa: F401  (register routes)
 from wxcore.adapters.sandbox import mp_analysis, mp_images, mp_services  # noqa: F401
 from wxcore.adapters.sandbox import oa_menus, oa_operations, oa_qrcode, oa_users  # noqa: F401
+from wxcore.adapters.sandbox import oa_oauth  # noqa: F401
 from wxcore.adapters.sandbox.core import Fault, SandboxRequest, WeChatSandbox, WxFail, route, snapshot
 from wxcore.adapters.sandbox.miniprogram import login_code, phone_code
 from wxcore.adapters.sandbox.server import SandboxServer

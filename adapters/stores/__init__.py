@@ -32,6 +32,8 @@ TOKEN_KINDS: dict[str, str] = {
     "component_access_token": "appid: the component (third-party platform) appid",
     "component_verify_ticket": "appid: the component appid (durable: keep Redis persistent)",
     "authorizer_access_token": "appid: the component appid; variant: the authorizer appid",
+    "user_token": "variant: the user's openid (a web-authorization token, kept until its "
+                  "refresh token expires)",
 }
 
 

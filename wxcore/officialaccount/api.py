@@ -8,7 +8,10 @@ I/O (reading an upload, saving a download) or randomness are written in the adap
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from wxcore.facade import APPID, method
+from wxcore.officialaccount import jssdk, oauth
 
 from wxcore.facade import APPID, method
 from wxcore.officialaccount import menus, operations, qrcode, tags, users
@@ -37,6 +40,28 @@ class OfficialAccountAPI(OperationsAPI):
         def now(self) -> float: ...
 
     # -- web authorization and JS-SDK (网页授权 / JS-SDK) ---------------------------------
+    get_user_access_token = method(oauth.get_user_access_token, APPID)
+    refresh_user_access_token = method(oauth.refresh_user_access_token, APPID)
+    get_userinfo = method(oauth.get_userinfo)
+    check_user_access_token = method(oauth.check_user_access_token)
+    auth_access_token = get_user_access_token  # OATools' name
+
+    def authorize_url(self, redirect_uri: str, scope: oauth.Scope = "snsapi_base",
+                      state: str | None = None, force_popup: bool | None = None,
+                      force_snap_shot: bool | None = None) -> str:
+        """The web-authorization URL for this account (see :func:`oauth.authorize_url`)."""
+        return oauth.authorize_url(self.appid, redirect_uri, scope, state, force_popup,
+                                   force_snap_shot)
+
+    authorize = authorize_url  # OATools' name
+
+    def qrconnect_url(self, redirect_uri: str, state: str | None = None,
+                      lang: Literal["cn", "en"] | None = None) -> str:
+        """The website QR-login URL for this appid (a website app's; see :func:`oauth.qrconnect_url`)."""
+        return oauth.qrconnect_url(self.appid, redirect_uri, state, lang)
+
+    jsapi_signature = staticmethod(jssdk.jsapi_signature)
+    card_signature = staticmethod(jssdk.card_signature)
 
     # -- menus (自定义菜单) -------------------------------------------------------------
     create_menu = method(menus.create_menu)
