@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import math
 from typing import Literal, NamedTuple
+from urllib.parse import quote
 
 import msgspec
 
@@ -233,8 +234,6 @@ SNS_AUTH = Endpoint(
 
 
 def _quote_all(value: str) -> str:
-    from urllib.parse import quote
-
     return quote(value, safe="")
 
 
@@ -254,6 +253,18 @@ def _check_state(state: str | None) -> None:
                          f"only; got {state!r:.60})")
 
 
+def _connect_url(base: str, appid: str, redirect_uri: str, scope: str, state: str | None,
+                 extra: dict[str, str]) -> str:
+    """``base?appid&redirect_uri&response_type&scope[&state][&extra]#wechat_redirect``."""
+    _check_redirect_uri(redirect_uri)
+    _check_state(state)
+    url = (f"{base}?appid={_quote_all(appid)}&redirect_uri={_quote_all(redirect_uri)}"
+           f"&response_type=code&scope={scope}")
+    if state is not None:
+        url += f"&state={state}"
+    return url + "".join(f"&{k}={v}" for k, v in extra.items()) + "#wechat_redirect"
+
+
 @checked
 def authorize_url(
     appid: str,
@@ -270,17 +281,9 @@ def authorize_url(
     ``force_snap_shot`` forces the snapshot-page logic. Parameters keep WeChat's order
     (appid, redirect_uri, response_type, scope, state), which WeChat checks strictly.
     """
-    _check_redirect_uri(redirect_uri)
-    _check_state(state)
-    url = (f"{AUTHORIZE_URL}?appid={_quote_all(appid)}&redirect_uri={_quote_all(redirect_uri)}"
-           f"&response_type=code&scope={scope}")
-    if state is not None:
-        url += f"&state={state}"
-    if force_popup is not None:
-        url += f"&forcePopup={'true' if force_popup else 'false'}"
-    if force_snap_shot is not None:
-        url += f"&forceSnapShot={'true' if force_snap_shot else 'false'}"
-    return url + "#wechat_redirect"
+    flags = {"forcePopup": force_popup, "forceSnapShot": force_snap_shot}
+    return _connect_url(AUTHORIZE_URL, appid, redirect_uri, scope, state,
+                        {k: ("true" if v else "false") for k, v in flags.items() if v is not None})
 
 
 @checked
@@ -295,15 +298,8 @@ def qrconnect_url(
     ``appid`` is the website application's (Open Platform), not the Official Account's; its
     code is exchanged with the same :func:`get_user_access_token`, under that app's secret.
     """
-    _check_redirect_uri(redirect_uri)
-    _check_state(state)
-    url = (f"{QRCONNECT_URL}?appid={_quote_all(appid)}&redirect_uri={_quote_all(redirect_uri)}"
-           "&response_type=code&scope=snsapi_login")
-    if state is not None:
-        url += f"&state={state}"
-    if lang is not None:
-        url += f"&lang={lang}"
-    return url + "#wechat_redirect"
+    return _connect_url(QRCONNECT_URL, appid, redirect_uri, "snsapi_login", state,
+                        {"lang": lang} if lang is not None else {})
 
 
 # -- builders -------------------------------------------------------------------------------
