@@ -197,12 +197,12 @@ class WebAuth:
         if token is None or "snsapi_userinfo" not in token.scopes:
             return None
         try:
-            return self.oa.get_userinfo(token.access_token, openid, lang)
+            return self.oa.get_userinfo(openid, token.access_token, lang)
         except UserTokenInvalidError:
             token = self.user_token(openid, renew=True)  # revoked early: refresh once
             if token is None:
                 return None
-            return self.oa.get_userinfo(token.access_token, openid, lang)
+            return self.oa.get_userinfo(openid, token.access_token, lang)
 
     def authorize_userinfo(
         self,
@@ -220,7 +220,7 @@ class WebAuth:
         """
         if code:
             token = self.finish(code, state, context=context)
-            return self.oa.get_userinfo(token.access_token, token.openid, lang)
+            return self.oa.get_userinfo(token.openid, token.access_token, lang)
         if state:  # WeChat comes back with the state alone when the user declines
             raise AuthorizationRefusedError("the user declined web authorization")
         if openid:

@@ -96,7 +96,7 @@ def _run(call: object, answer: dict[str, object]) -> tuple[list[object], object]
 
 def test_a_user_token_travels_with_the_call_never_in_the_unbound_request() -> None:
     token = "78_UserWebToken_0123456789abcdef"
-    call = oauth.get_userinfo(token, OPENID, "en")
+    call = oauth.get_userinfo(OPENID, token, "en")
     assert call.credential == token
     assert token not in repr(call) and token not in repr(call.request)
     assert dict(call.request.query) == {"openid": OPENID, "lang": "en"}
@@ -121,7 +121,7 @@ def test_app_calls_still_ask_the_provider_for_their_credential() -> None:
 
 
 def test_a_rejected_user_token_is_raised_not_refetched() -> None:
-    call = oauth.check_user_access_token("78_expired", OPENID)
+    call = oauth.check_user_access_token(OPENID, "78_expired")
     generator = run_call(call)
     generator.send(None)
     body = b'{"errcode":42001,"errmsg":"access_token expired"}'
@@ -132,9 +132,9 @@ def test_a_rejected_user_token_is_raised_not_refetched() -> None:
 
 def test_userinfo_lang_and_empty_arguments_are_checked() -> None:
     with pytest.raises(UsageError, match="lang"):
-        oauth.get_userinfo("tok", OPENID, "fr")  # type: ignore[arg-type]
+        oauth.get_userinfo(OPENID, "tok", "fr")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="openid"):
-        oauth.check_user_access_token("tok", " ")
+        oauth.check_user_access_token(" ", "tok")
     with pytest.raises(UsageError, match="code"):
         oauth.get_user_access_token(APPID, "")
 

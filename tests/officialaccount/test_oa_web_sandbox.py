@@ -88,7 +88,7 @@ def test_a_state_from_elsewhere_is_refused_before_the_code_is_spent(
 def test_codes_work_once_and_for_five_minutes(oa: OfficialAccount, sandbox: WeChatSandbox,
                                               clock) -> None:  # type: ignore[no-untyped-def]
     code = oa_oauth.oauth_code(sandbox, "bob")
-    token = oa.auth_access_token(code)
+    token = oa.get_web_access_token(code)
     assert token.openid == sandbox.openid_for(oa.appid, "bob")
     assert "snsapi_userinfo" in token.scope and token.expires_in == 7200
     with pytest.raises(oauth.InvalidOAuthCodeError) as used:
@@ -107,17 +107,17 @@ def test_codes_work_once_and_for_five_minutes(oa: OfficialAccount, sandbox: WeCh
 def test_the_user_token_endpoints_one_by_one(oa: OfficialAccount, sandbox: WeChatSandbox,
                                              clock) -> None:  # type: ignore[no-untyped-def]
     token = oa.get_user_access_token(oa_oauth.oauth_code(sandbox, "carol"))
-    assert oa.check_user_access_token(token.access_token, token.openid).errmsg == "ok"
+    assert oa.auth_web_access_token(token.openid, token.access_token).errmsg == "ok"
     with pytest.raises(Exception) as other:
-        oa.check_user_access_token(token.access_token, sandbox.openid_for(oa.appid, "dave"))
+        oa.check_user_access_token(sandbox.openid_for(oa.appid, "dave"), token.access_token)
     assert getattr(other.value, "errcode", None) == 40003
-    assert oa.get_userinfo(token.access_token, token.openid, "en").nickname == "carol"
+    assert oa.get_userinfo(token.openid, token.access_token, "en").nickname == "carol"
     clock.advance(7201)
     with pytest.raises(oauth.UserTokenInvalidError):
-        oa.get_userinfo(token.access_token, token.openid)
-    renewed = oa.refresh_user_access_token(token.refresh_token)
+        oa.get_userinfo(token.openid, token.access_token)
+    renewed = oa.update_web_access_token(token.refresh_token)
     assert renewed.refresh_token == token.refresh_token != renewed.access_token
-    assert oa.get_userinfo(renewed.access_token, renewed.openid).nickname == "carol"
+    assert oa.get_userinfo(renewed.openid, renewed.access_token).nickname == "carol"
     with pytest.raises(oauth.RefreshTokenError) as bad:
         oa.refresh_user_access_token("82_rNoSuchRefreshToken")
     assert bad.value.errcode == 40030
@@ -130,7 +130,7 @@ def test_base_scope_gets_no_profile_and_a_decline_is_reported(oa: OfficialAccoun
     assert args["state"] == "abc123"
     token = oa.get_user_access_token(args["code"])
     with pytest.raises(UnauthorizedAPIError):
-        oa.get_userinfo(token.access_token, token.openid)
+        oa.get_userinfo(token.openid, token.access_token)
     redirect = oa.authorize_userinfo(CALLBACK)
     assert isinstance(redirect, Redirect)
     declined = callback_args(oa_oauth.authorize(sandbox, redirect.url, "erin", decline=True))

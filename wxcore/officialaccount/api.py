@@ -44,7 +44,10 @@ class OfficialAccountAPI(OperationsAPI):
     refresh_user_access_token = method(oauth.refresh_user_access_token, APPID)
     get_userinfo = method(oauth.get_userinfo)
     check_user_access_token = method(oauth.check_user_access_token)
-    auth_access_token = get_user_access_token  # OATools' name
+    # py_wechat_tools' names (OAuth2 / OATools)
+    get_web_access_token = auth_access_token = get_user_access_token
+    update_web_access_token = refresh_user_access_token
+    auth_web_access_token = check_user_access_token
 
     def authorize_url(self, redirect_uri: str, scope: oauth.Scope = "snsapi_base",
                       state: str | None = None, force_popup: bool | None = None,

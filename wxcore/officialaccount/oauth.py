@@ -320,13 +320,14 @@ def refresh_user_access_token(appid: str, refresh_token: str) -> Call[OAuthToken
 
 
 @checked
-def get_userinfo(access_token: str, openid: str, lang: Lang = "zh_CN") -> Call[UserInfoResult]:
-    """The user's profile, with the user's web ``access_token`` (scope snsapi_userinfo)."""
+def get_userinfo(openid: str, access_token: str, lang: Lang = "zh_CN") -> Call[UserInfoResult]:
+    """The profile of ``openid``, with that user's web ``access_token`` (scope
+    snsapi_userinfo). The openid comes first, as in py_wechat_tools and wechatpy."""
     return USERINFO.call(query={"openid": openid, "lang": lang}, credential=access_token)
 
 
 @checked
-def check_user_access_token(access_token: str, openid: str) -> Call[WxResult]:
+def check_user_access_token(openid: str, access_token: str) -> Call[WxResult]:
     """Ask WeChat whether a user's web ``access_token`` is still valid (raises if not)."""
     return SNS_AUTH.call(query={"openid": openid}, credential=access_token)
 
