@@ -13,6 +13,7 @@ import redis
 
 from wxcore.errors import UnauthorizedAPIError, UsageError
 from wxcore.officialaccount import oauth
+from wxcore.officialaccount.errors import InvalidOpenidError
 
 from wxcore.adapters.officialaccount import OfficialAccount
 from wxcore.adapters.sandbox import SandboxServer, SandboxTransport, WeChatSandbox, oa_oauth
@@ -108,9 +109,9 @@ def test_the_user_token_endpoints_one_by_one(oa: OfficialAccount, sandbox: WeCha
                                              clock) -> None:  # type: ignore[no-untyped-def]
     token = oa.get_user_access_token(oa_oauth.oauth_code(sandbox, "carol"))
     assert oa.auth_web_access_token(token.openid, token.access_token).errmsg == "ok"
-    with pytest.raises(Exception) as other:
+    with pytest.raises(InvalidOpenidError) as other:
         oa.check_user_access_token(sandbox.openid_for(oa.appid, "dave"), token.access_token)
-    assert getattr(other.value, "errcode", None) == 40003
+    assert other.value.errcode == 40003
     assert oa.get_userinfo(token.openid, token.access_token, "en").nickname == "carol"
     clock.advance(7201)
     with pytest.raises(oauth.UserTokenInvalidError):

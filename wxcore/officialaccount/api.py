@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from wxcore.facade import APPID, method
-from wxcore.officialaccount import jssdk, oauth
 
 from wxcore.facade import APPID, method
-from wxcore.officialaccount import menus, operations, qrcode, tags, users
+from wxcore.officialaccount import jssdk, menus, oauth, operations, qrcode, tags, users
 
 __all__ = ["OperationsAPI", "OfficialAccountAPI"]
 

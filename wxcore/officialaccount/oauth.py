@@ -34,7 +34,7 @@ from wxcore.checks import checked
 from wxcore.endpoint import Call, Endpoint, WxResult
 from wxcore.errors import APIError, TokenInvalidError, UsageError, WxError
 from wxcore.http import APP_SECRET_IN_QUERY, Auth
-from wxcore.miniprogram.errors import errors_of
+from wxcore.officialaccount.errors import InvalidOpenidError, errors_of
 from wxcore.redact import mask
 
 __all__ = [
@@ -222,11 +222,13 @@ OAUTH_REFRESH_TOKEN = Endpoint(
 )
 USERINFO = Endpoint(
     "officialaccount.get_userinfo", "GET", "/sns/userinfo", UserInfoResult, auth=USER_TOKEN,
-    errors=errors_of(UserTokenInvalidError),
+    errors=errors_of(UserTokenInvalidError, InvalidOpenidError, only=(
+        40001, 40014, 42001, 42007, 40003)),
 )
 SNS_AUTH = Endpoint(
     "officialaccount.check_user_access_token", "GET", "/sns/auth", WxResult, auth=USER_TOKEN,
-    errors=errors_of(UserTokenInvalidError),
+    errors=errors_of(UserTokenInvalidError, InvalidOpenidError, only=(
+        40001, 40014, 42001, 42007, 40003)),
 )
 
 
