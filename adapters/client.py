@@ -25,6 +25,7 @@ from wxcore.policy import DEFAULT_POLICY, CallPolicy, Invalidate, NeedCredential
 from wxcore.redact import redact_url
 from wxcore.tokens import Token
 
+from wxcore.adapters.deadline import deadline
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryingTransport, RetryPolicy
 from wxcore.adapters.stores import token_key
 from wxcore.adapters.tokens import (
@@ -176,6 +177,7 @@ class Client(ClientBase):
         self.transport: Transport = (
             RetryingTransport(base, retry, sleep=sleep) if retry is not None else base
         )
+        self._deadline = retry.deadline if retry is not None else None
         super().__init__(appid, secret, token_provider=token_provider, token_store=token_store,
                          token_api=token_api, ticket_providers=ticket_providers, policy=policy,
                          clock=clock)
@@ -198,7 +200,12 @@ class Client(ClientBase):
     # -- driving calls --------------------------------------------------------------------
 
     def call(self, call: Call[T]) -> T:
-        """Send ``call`` with the right credential and return its typed result."""
+        """Send ``call`` with the right credential and return its typed result, within the
+        retry policy's ``deadline`` (every send, resend, pause and token fetch included)."""
+        with deadline(self._deadline):
+            return self._drive(call)
+
+    def _drive(self, call: Call[T]) -> T:
         effects = run_call(call, self.policy)
         send = effects.send
         answer: object = None

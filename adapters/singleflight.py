@@ -5,7 +5,8 @@ fails, the threads that waited for it must get that failure, not each take the l
 again in turn (16 threads behind a failing fetch would otherwise make 16 fetches, one after
 another, and the last one would wait for all of them). :class:`SingleFlight` runs ``fn`` in
 the first caller (the leader); callers arriving while it runs wait, at most ``wait_timeout``
-seconds, and get the leader's result or its exception.
+seconds (or until the current :func:`~wxcore.adapters.deadline.deadline`, if sooner), and
+get the leader's result or its exception.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from wxcore.errors import TokenError
+
+from wxcore.adapters.deadline import time_left
 
 __all__ = ["SingleFlight", "TokenWaitTimeout"]
 
@@ -66,10 +69,14 @@ class SingleFlight(Generic[T]):
                     self._flight = None
                 flight.done.set()
             return flight.result
-        if not flight.done.wait(self.wait_timeout):
+        limit = self.wait_timeout
+        left = time_left()
+        if left is not None:
+            limit = max(0.0, min(limit, left))
+        if not flight.done.wait(limit):
             raise TokenWaitTimeout(
-                f"{self.what}: waited {self.wait_timeout:.1f}s for another caller's refresh "
-                f"without an outcome")
+                f"{self.what}: waited {limit:.1f}s for another caller's refresh without an "
+                f"outcome" + (" (the call's deadline)" if limit < self.wait_timeout else ""))
         if flight.error is not None:
             raise flight.error
         return flight.result  # type: ignore[return-value]

@@ -22,6 +22,7 @@ from wxcore.tokens import Token
 
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import Fault, SandboxTransport, WeChatSandbox, login_code, phone_code
+from wxcore.adapters.deadline import deadline
 from wxcore.adapters.stores import CacheTokenStore
 from wxcore.adapters.tokens import (
     DEFAULT_LOCK_TTL,
@@ -266,6 +267,26 @@ def test_waiting_for_someone_elses_refresh_is_bounded_with_a_typed_error() -> No
         release.set()
         leader.join()
     assert isinstance(TokenWaitTimeout("x"), TokenError)
+
+
+def test_the_calls_deadline_also_bounds_waiting_for_someone_elses_refresh() -> None:
+    release = threading.Event()
+
+    def stuck(rejected: Token | None) -> Token:
+        release.wait(10)
+        return Token(value="late", expires_at=time.time() + 7200)
+
+    provider = CachedTokenProvider(stuck, key="k")  # wait_timeout 60 s by default
+    leader = threading.Thread(target=provider.get)
+    leader.start()
+    try:
+        while not provider._flight.busy:
+            time.sleep(0.005)
+        with deadline(0.2), pytest.raises(TokenWaitTimeout, match="the call's deadline"):
+            provider.get()
+    finally:
+        release.set()
+        leader.join()
 
 
 def test_a_short_lived_answer_is_not_refetched_on_every_call(
