@@ -15,6 +15,8 @@ from typing import Any, TextIO
 from wxcore.errors import WxError
 
 from wxcore.adapters.miniprogram import MiniProgram
+from wxcore.adapters.officialaccount import OfficialAccount
+from wxcore.adapters.sandbox.oa_qrcode import scan
 from wxcore.adapters.sandbox import Fault, SandboxServer, WeChatSandbox, login_code, phone_code
 from wxcore.adapters.transport import Urllib3Transport
 
@@ -83,8 +85,34 @@ def _demo(out: TextIO) -> int:
         mp.get_phone_number(phone_code(sandbox))
         say("   call succeeded")
 
+        _official_account(say, sandbox, server.base_url)
+
         say("\nWhat the sandbox saw:")
         for path, count in sorted(sandbox.calls.items()):
             say(f"   {count:3d} x {path}")
         mp.close()
     return 0
+
+
+def _official_account(say: Any, sandbox: WeChatSandbox, base_url: str) -> None:
+    """The Official Account part: a menu set and read back, a QR code scanned, the follower."""
+    app = sandbox.default_app
+    oa = OfficialAccount(app.appid, app.secret, transport=Urllib3Transport.for_base_url(base_url))
+    say("6. Official Account: a menu is created (checked locally first) and read back.")
+    oa.create_menu({"button": [
+        {"type": "click", "name": "今日推荐", "key": "TODAY"},
+        {"name": "服务", "sub_button": [
+            {"type": "view", "name": "官网", "url": "https://example.com/"}]}]})
+    menu = oa.get_menu().menu
+    say(f"   menu {menu.menuid}: " + ", ".join(
+        b.name + (f" [{', '.join(s.name for s in b.sub_button)}]" if b.sub_button else "")
+        for b in menu.button))
+    say("7. A user scans a temporary QR code with a scene, follows, and is looked up.")
+    code = oa.create_temporary_qrcode("poster-7", expire_seconds=600)
+    image = oa.show_qrcode(code.ticket)
+    openid = scan(sandbox, code.ticket, "alice")
+    info = oa.get_user_info(openid)
+    followers = sum(1 for _ in oa.iter_followers())
+    say(f"   QR image {len(image.content)} bytes from mp.weixin.qq.com; {openid} came by "
+        f"{info.subscribe_scene} (scene {info.qr_scene_str!r}); {followers} followers in all")
+    oa.close()
