@@ -15,7 +15,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route, snapshot
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_console import oa_part
 from wxcore.adapters.sandbox.oa_users import known_user
 
 __all__ = ["OAMenus", "menus_of"]
@@ -178,12 +179,12 @@ def try_match(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
         return {"button": copy.deepcopy(state.default)}
 
 
-@snapshot("officialaccount.menus")
-def _snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
-    """The console's section: the default menu's top buttons and each conditional rule."""
+@oa_part("menu")
+def _menu(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
+    """The default menu as menu/get returns it, and each conditional menu's rule."""
     state = menus_of(sb, appid)
     if state.default is None:
         return {}
-    return {"menuid": state.default_id, "buttons": [b["name"] for b in state.default],
+    return {"menuid": state.default_id, "button": copy.deepcopy(state.default),
             "conditional": [{"menuid": m["menuid"], "matchrule": m["matchrule"]}
                             for m in state.conditional]}

@@ -15,11 +15,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
-
 from wxcore.http import Response
 
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route, snapshot
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_console import oa_part
 from wxcore.adapters.sandbox.mp_images import draw_png, png_response
 from wxcore.adapters.sandbox.oa_users import follow
 
@@ -148,16 +147,17 @@ def fetch(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
             "expire_seconds": int(created + expire - now)}
 
 
-@snapshot("officialaccount.qrcodes")
-def _snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
-    """The console's section: live codes with their scenes, and stored short keys."""
+@oa_part("qrcodes")
+def _codes(sb: WeChatSandbox, appid: str) -> list[dict[str, Any]]:
+    """Live codes (the latest 20): ticket shortened, scene, seconds left (None: permanent)."""
     state, now = codes_of(sb), sb.clock()
-    with sb.lock:
-        live = [{"action_name": c.action_name, "scene": c.scene, "url": c.url,
-                 "expires_in": None if c.expires_at is None else int(c.expires_at - now)}
-                for c in state.tickets.values()
-                if c.appid == appid and (c.expires_at is None or c.expires_at > now)]
-        keys = sum(1 for k in state.short_keys.values() if k[0] == appid)
-    if not live and not keys:
-        return {}
-    return msgspec.to_builtins({"codes": live[-20:], "short_keys": keys})
+    live = [(ticket, c) for ticket, c in state.tickets.items()
+            if c.appid == appid and (c.expires_at is None or c.expires_at > now)]
+    return [{"ticket": ticket[:16] + "...", "action_name": c.action_name, "scene": c.scene,
+             "expires_in": None if c.expires_at is None else int(c.expires_at - now)}
+            for ticket, c in live[-20:]]
+
+
+@oa_part("short_keys")
+def _short_keys(sb: WeChatSandbox, appid: str) -> int:
+    return sum(1 for k in codes_of(sb).short_keys.values() if k[0] == appid)

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route, snapshot
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_console import oa_part
 
 __all__ = ["SEEDED_FOLLOWERS", "Follower", "OAUsers", "users_of", "follow", "unfollow",
            "known_user"]
@@ -309,16 +310,31 @@ def user_tags(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     return {"tagid_list": list(known_user(sb, req.appid, req.json().get("openid")).tags)}
 
 
-@snapshot("officialaccount.users")
-def _snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
-    """The console's section: follower count, tags with their users, the blacklist."""
+def _users(sb: WeChatSandbox, appid: str) -> OAUsers | None:
     apps: dict[str, OAUsers] = sb.group("oa_users", dict)
-    state = apps.get(appid)
+    return apps.get(appid)
+
+
+@oa_part("followers")
+def _followers(sb: WeChatSandbox, appid: str) -> list[dict[str, Any]]:
+    """The latest 20 followers, as user/info would list them."""
+    state = _users(sb, appid)
+    following = [f for f in state.users.values() if f.following] if state else []
+    return [{"openid": f.openid, "nickname": f.user, "tagid_list": list(f.tags),
+             "subscribe_scene": f.scene} for f in following[-20:]]
+
+
+@oa_part("tags")
+def _tags(sb: WeChatSandbox, appid: str) -> list[dict[str, Any]]:
+    state = _users(sb, appid)
+    return [{"id": i, "name": n, "count": _tag_count(state, i)}
+            for i, n in state.tags.items()] if state else []
+
+
+@oa_part("users")
+def _counts(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
+    state = _users(sb, appid)
     if state is None:
         return {}
-    with sb.lock:
-        return {"followers": sum(1 for f in state.users.values() if f.following),
-                "page_size": state.page_size,
-                "tags": [{"id": i, "name": n, "count": _tag_count(state, i)}
-                         for i, n in state.tags.items()],
-                "blacklist": list(state.blacklist[:20])}
+    return {"followers": sum(1 for f in state.users.values() if f.following),
+            "page_size": state.page_size, "blacklisted": len(state.blacklist)}

@@ -176,3 +176,13 @@ def test_sandbox_refuses_what_the_builder_would_have(oa: OfficialAccount) -> Non
     with pytest.raises(MenuError) as refused:
         oa.call(raw)
     assert refused.value.errcode == 40018
+
+
+def test_the_console_section_shows_the_stored_menu(oa: OfficialAccount,
+                                                   sandbox: WeChatSandbox) -> None:
+    appid = sandbox.default_app.appid
+    assert "menu" not in sandbox.app_state(appid).get("official_account", {})
+    oa.create_menu(MENU)
+    section = sandbox.app_state(appid)["official_account"]
+    assert [b["name"] for b in section["menu"]["button"]] == ["今日推荐", "服务"]
+    assert section["menu"]["button"][1]["sub_button"][0]["url"] == "https://example.com/"
