@@ -244,7 +244,8 @@ async function refresh() {
     fillIfChanged($("push-result"), state.pushes.history[0], renderReply);
     const app = state.apps[0];
     fillIfChanged($("mp-state"), app.sections.miniprogram, renderMiniProgram);
-    fillIfChanged($("oa-state"), app.sections, () =>
+    // Redraw only when these sections change, not on every tick of the Mini Program's "seen ago".
+    fillIfChanged($("oa-state"), { ...app.sections, miniprogram: undefined }, () =>
       [renderOfficialAccount(app.sections.official_account), ...renderOtherSections(app)]);
     if (!$("known-paths").children.length) fill($("known-paths"), state.paths.map((p) => el("option", { value: p })));
     $("status").textContent = `live · ${state.calls} API calls · ${clock(state.now)}`;
