@@ -210,18 +210,11 @@ def test_states_expire() -> None:
     assert oauth.verify_state(KEY, state, 1_700_003_000, max_age=3600).issued_at == 1_700_000_000
 
 
-def test_state_comparison_is_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[tuple[bytes, bytes]] = []
-    real = hmac.compare_digest
-
-    def spy(a: bytes, b: bytes) -> bool:
-        seen.append((a, b))
-        return real(a, b)
-
-    monkeypatch.setattr(oauth.hmac, "compare_digest", spy)
+def test_state_comparison_is_constant_time(
+        compare_digest_calls: list[tuple[bytes, bytes]]) -> None:
     state = oauth.issue_state(KEY, 1_700_000_000, "abcdefghijklmnop")
     oauth.verify_state(KEY, state, 1_700_000_001)
-    assert seen and seen[0][1] == state[24:56].encode()
+    assert compare_digest_calls and compare_digest_calls[0][1] == state[24:56].encode()
 
 
 @pytest.mark.parametrize(("args", "named"), [

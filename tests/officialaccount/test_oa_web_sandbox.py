@@ -15,6 +15,7 @@ from wxcore.errors import UnauthorizedAPIError, UsageError
 from wxcore.officialaccount import oauth
 from wxcore.officialaccount.errors import InvalidOpenidError
 
+from wxcore.adapters.cassette import RecordingTransport, replay_client
 from wxcore.adapters.officialaccount import OfficialAccount
 from wxcore.adapters.sandbox import SandboxServer, SandboxTransport, WeChatSandbox, oa_oauth
 from wxcore.adapters.transport import Urllib3Transport
@@ -170,6 +171,24 @@ def test_tokens_never_reach_the_logs(oa: OfficialAccount, sandbox: WeChatSandbox
     stored = oa.web_auth().store.load(info.openid)  # type: ignore[union-attr]
     for text in (caplog.text, repr(stored), repr(oa.web_auth())):
         assert not any(secret in text for secret in secrets)
+
+
+def test_a_recorded_user_token_call_keeps_the_users_tokens_out(
+        oa: OfficialAccount, sandbox: WeChatSandbox, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    recorder = RecordingTransport(oa.transport, path=tmp_path / "web.json")
+    oa.transport = recorder
+    token = oa.get_user_access_token(oa_oauth.oauth_code(sandbox, "jack"))
+    oa.get_userinfo(token.openid, token.access_token)
+    oa.check_user_access_token(token.openid, token.access_token)
+    oa.refresh_user_access_token(token.refresh_token)
+    text = recorder.save().read_text()
+    assert token.openid in text and "/sns/userinfo" in text
+    grant = next(iter(oa_oauth.oauth_state(sandbox).by_refresh.values()))
+    for secret in (token.access_token, token.refresh_token, grant.access_token,
+                   sandbox.default_app.secret):
+        assert secret not in text
+    replayed = replay_client(OfficialAccount, tmp_path / "web.json", order="any")
+    assert replayed.get_userinfo(token.openid, "any-user-token").nickname == "jack"
 
 
 def test_users_shared_through_redis(sandbox: WeChatSandbox, clock, redis_url: str) -> None:  # type: ignore[no-untyped-def]
