@@ -11,21 +11,25 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from wxcore.endpoint import Call, Media
 from wxcore.errors import UsageError
 from wxcore.messages import PushSettings, Router, SignatureError
 from wxcore.messages.signature import check_signature as _check_signature
-from wxcore.officialaccount import jssdk, qrcode, tags, users
+from wxcore.officialaccount import drafts, jssdk, media, qrcode, tags, users
 from wxcore.officialaccount.api import OfficialAccountAPI
 from wxcore.officialaccount.oauth import Lang, UserInfoResult
+from wxcore.officialaccount.paging import MAX_PAGE, OffsetPage, next_offset
 
 from wxcore.adapters.client import Client
 from wxcore.adapters.message_server import MessageServer
+from wxcore.adapters.uploads import DownloadTarget, UploadInput, read_upload, save_download
 from wxcore.adapters.webauth import Redirect, UserTokenStore, WebAuth
 
 __all__ = ["OfficialAccount"]
+
+P = TypeVar("P", bound=OffsetPage)
 
 
 class OfficialAccount(OfficialAccountAPI, Client):
@@ -183,3 +187,73 @@ class OfficialAccount(OfficialAccountAPI, Client):
         return self._openids(lambda cursor: tags.get_tag_users(tag_id, cursor), next_openid)
 
     # -- media and materials (素材管理) ----------------------------------------------------
+
+    def upload_media(self, media_type: media.MediaType,
+                     file: UploadInput) -> media.UploadMediaResult:
+        """Upload temporary media (image, voice, video, thumb), kept three days; ``file``
+        may be a path, the bytes or a binary file. Size and format are checked first."""
+        rule = media.TEMPORARY_RULES.get(media_type)
+        limit = rule.limit if rule else 0
+        return self.call(media.upload_media(media_type, read_upload(file, limit=limit)))
+
+    def download_media(self, media_id: str, to: DownloadTarget | None = None,
+                       ) -> Media | media.TempVideoResult:
+        """Download temporary media: :class:`Media` (bytes and WeChat's headers), also
+        written to ``to`` (a path or a binary stream) when given; a video answers a
+        :class:`~wxcore.officialaccount.media.TempVideoResult` (its ``video_url``) instead."""
+        result = self.call(media.download_media(media_id))
+        if to is not None and isinstance(result, Media):
+            save_download(result.content, to)
+        return result
+
+    def upload_article_image(self, file: UploadInput) -> media.UploadImageResult:
+        """Upload an image for an article's content (JPEG/PNG under 1 MB); answers its URL."""
+        limit = media.ARTICLE_IMAGE_RULE.limit
+        return self.call(media.upload_article_image(read_upload(file, limit=limit)))
+
+    def add_material(self, media_type: media.MediaType, file: UploadInput, *,
+                     title: str | None = None,
+                     introduction: str | None = None) -> media.AddMaterialResult:
+        """Add a permanent material; a video needs ``title`` and ``introduction``."""
+        rule = media.PERMANENT_RULES.get(media_type)
+        limit = rule.limit if rule else 0
+        return self.call(media.add_material(media_type, read_upload(file, limit=limit),
+                                            title=title, introduction=introduction))
+
+    def iter_materials(self, media_type: media.MaterialType) -> Iterator[media.MaterialItem]:
+        """Every permanent material of one kind, page after page (batchget_material)."""
+        pages = self._pages(lambda offset: media.batchget_material(media_type, offset))
+        return (item for page in pages for item in page.item)
+
+    # -- drafts and publishing (草稿箱 / 发布能力) ------------------------------------------
+
+    def iter_drafts(self, *, no_content: bool = False) -> Iterator[drafts.DraftItem]:
+        """Every draft, page after page (draft/batchget)."""
+        pages = self._pages(lambda offset: drafts.batchget_draft(
+            offset, MAX_PAGE, no_content=no_content))
+        return (item for page in pages for item in page.item)
+
+    def iter_published(self, *, no_content: bool = False) -> Iterator[drafts.PublishedEntry]:
+        """Every successful publication, page after page (freepublish/batchget)."""
+        pages = self._pages(lambda offset: drafts.batchget_published(
+            offset, MAX_PAGE, no_content=no_content))
+        return (item for page in pages for item in page.item)
+
+    def _pages(self, page_at: Callable[[int], Call[P]]) -> Iterator[P]:
+        """The pages of an offset list, one call each (see :func:`paging.next_offset`).
+
+        The first call is built here, so bad arguments fail at once, not at the first next().
+        """
+        first = page_at(0)
+
+        def pages() -> Iterator[P]:
+            call, offset = first, 0
+            while True:
+                page = self.call(call)
+                yield page
+                following = next_offset(offset, page)
+                if following is None:
+                    return
+                call, offset = page_at(following), following
+
+        return pages()

@@ -22,6 +22,7 @@ from email.policy import HTTP
 from typing import Any
 
 from wxcore.http import Response
+from wxcore.multipart import File
 
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
 from wxcore.adapters.sandbox.miniprogram import state as mp_state
@@ -123,20 +124,26 @@ def _header(req: SandboxRequest, name: str) -> str:
     return ""
 
 
-def multipart_files(req: SandboxRequest) -> dict[str, bytes]:
-    """The file parts of a multipart/form-data body, by field name."""
+def multipart_parts(req: SandboxRequest) -> dict[str, File]:
+    """Every part of a multipart/form-data body by field name, with its file name (empty
+    for a plain form field) and media type."""
     content_type = _header(req, "content-type")
     if not content_type.startswith("multipart/form-data"):
         return {}
     message = BytesParser(policy=HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + req.body)
-    files: dict[str, bytes] = {}
+    parts: dict[str, File] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True)
         if isinstance(name, str) and isinstance(payload, bytes):
-            files[name] = payload
-    return files
+            parts[name] = File(part.get_filename() or "", payload, part.get_content_type())
+    return parts
+
+
+def multipart_files(req: SandboxRequest) -> dict[str, bytes]:
+    """The file parts of a multipart/form-data body, by field name."""
+    return {name: part.content for name, part in multipart_parts(req).items()}
 
 
 def _image(req: SandboxRequest) -> tuple[str, bytes | None]:

@@ -29,7 +29,8 @@ from wxcore.adapters.sandbox.core import WeChatSandbox
 from wxcore.adapters.sandbox.mp_services import media_check_push, service_state
 from wxcore.adapters.sandbox.pushes import PushSender, component_push, event_push, text_push
 
-__all__ = ["PushTargetBody", "PushBody", "set_target", "send_push", "push_snapshot"]
+__all__ = ["PushTargetBody", "PushBody", "set_target", "send_push", "push_snapshot",
+           "target_sender"]
 
 HISTORY = 30
 
@@ -138,6 +139,13 @@ def set_target(sb: WeChatSandbox, body: PushTargetBody) -> dict[str, Any]:
     with sb.lock:
         _state(sb).target = target
     return _target_view(target)
+
+
+def target_sender(sb: WeChatSandbox, appid: str) -> PushSender | None:
+    """The console's push target's sender when it is set for ``appid`` (other route modules
+    push their events, such as TEMPLATESENDJOBFINISH, through it)."""
+    target = _state(sb).target
+    return target.sender if target is not None and target.body.appid == appid else None
 
 
 def _target_view(target: _Target) -> dict[str, Any]:

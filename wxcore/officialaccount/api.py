@@ -12,7 +12,21 @@ from typing import TYPE_CHECKING, Literal
 
 
 from wxcore.facade import APPID, method
-from wxcore.officialaccount import jssdk, menus, oauth, operations, qrcode, tags, users
+from wxcore.officialaccount import (
+    custom,
+    drafts,
+    jssdk,
+    mass,
+    media,
+    menus,
+    oauth,
+    operations,
+    qrcode,
+    subscribe,
+    tags,
+    template,
+    users,
+)
 
 __all__ = ["OperationsAPI", "OfficialAccountAPI"]
 
@@ -100,12 +114,61 @@ class OfficialAccountAPI(OperationsAPI):
 
     # -- operations (运维: callback IPs, quotas, rid): from OperationsAPI above ------------
 
-    # -- media and materials (素材管理) ----------------------------------------------------
+    # -- media and materials (素材管理): uploads are in the adapters' facade (they read files)
+    get_hd_voice = method(media.get_hd_voice)
+    get_material = method(media.get_material)
+    delete_material = method(media.delete_material)
+    get_material_count = method(media.get_material_count)
+    batchget_material = method(media.batchget_material)
 
     # -- drafts and publishing (草稿箱 / 发布能力) ------------------------------------------
+    add_draft = method(drafts.add_draft)
+    get_draft = method(drafts.get_draft)
+    update_draft = method(drafts.update_draft)
+    delete_draft = method(drafts.delete_draft)
+    get_draft_count = method(drafts.get_draft_count)
+    batchget_draft = method(drafts.batchget_draft)
+    submit_publish = method(drafts.submit_publish)
+    get_publish_status = method(drafts.get_publish_status)
+    delete_publish = method(drafts.delete_publish)
+    get_published_article = method(drafts.get_published_article)
+    batchget_published = method(drafts.batchget_published)
 
     # -- mass messages (群发) --------------------------------------------------------------
+    send_mass_to_tag = method(mass.send_mass_to_tag)
+    send_mass_to_users = method(mass.send_mass_to_users)
+    preview_mass = method(mass.preview_mass)
+    delete_mass = method(mass.delete_mass)
+    get_mass_status = method(mass.get_mass_status)
+    get_mass_speed = method(mass.get_mass_speed)
+    set_mass_speed = method(mass.set_mass_speed)
 
     # -- customer-service messages (客服消息) ----------------------------------------------
+    send_text_message = method(custom.send_text_message)
+    send_image_message = method(custom.send_image_message)
+    send_voice_message = method(custom.send_voice_message)
+    send_video_message = method(custom.send_video_message)
+    send_music_message = method(custom.send_music_message)
+    send_article_message = method(custom.send_article_message)
+    send_mpnews_message = method(custom.send_mpnews_message)
+    send_mpnewsarticle_message = method(custom.send_mpnewsarticle_message)
+    send_menu_message = method(custom.send_menu_message)
+    send_card_message = method(custom.send_card_message)
+    send_miniprogram_page = method(custom.send_miniprogram_page)
+    send_typing = method(custom.send_typing)
 
     # -- template and subscription messages (模板消息 / 订阅通知) ----------------------------
+    set_template_industry = method(template.set_template_industry)
+    get_industry = method(template.get_industry)
+    add_template = method(template.add_template)
+    get_template_id = add_template  # wechat-python-sdk's name: it adds and returns the id
+    get_all_private_template = method(template.get_all_private_template)
+    del_private_template = method(template.del_private_template)
+    send_template_message = method(template.send_template_message)
+    send_subscribe_message = method(subscribe.send_subscribe_message)
+    add_subscribe_template = method(subscribe.add_subscribe_template)
+    get_subscribe_templates = method(subscribe.get_subscribe_templates)
+    delete_subscribe_template = method(subscribe.delete_subscribe_template)
+    get_category = method(subscribe.get_category)
+    get_pub_template_keywords = method(subscribe.get_pub_template_keywords)
+    get_pub_template_titles = method(subscribe.get_pub_template_titles)

@@ -14,13 +14,28 @@ own below its header).
     ├── QuotaClearLimitError    48006 the ten quota clears of the month are used up
     ├── CallbackCheckError      40201 no server URL; 40202 bad action; 40203 bad operator
     ├── RidError                76001 rid unknown or older than 7 days; 76002 malformed; 76003
-    └── ShortKeyError           9410012 short key unknown, expired or of another account
+    ├── ShortKeyError           9410012 short key unknown, expired or of another account
+    ├── OutOfReplyWindowError   45015 the user has not written in the last 48 hours
+    ├── NotFollowerError        43004 the user does not follow the account
+    ├── MediaFormatError        40004 bad media type, 40005 bad file type, 40006 bad size
+    ├── InvalidMediaError       40007 (the Mini Program's class, re-exported)
+    ├── InvalidTemplateError    40037 (the Mini Program's class, re-exported)
+    ├── UserRefusedError        43101 (the Mini Program's class, re-exported)
+    ├── TemplateDataError       47003 (the Mini Program's class, re-exported)
+    └── QuotaError
+        └── ReplyQuotaError     45047 too many customer-service messages in this window
 """
 
 from __future__ import annotations
 
-from wxcore.errors import APIError
-from wxcore.miniprogram.errors import errors_of
+from wxcore.errors import APIError, QuotaError
+from wxcore.miniprogram.errors import (
+    InvalidMediaError,
+    InvalidTemplateError,
+    TemplateDataError,
+    UserRefusedError,
+    errors_of,
+)
 
 __all__ = [
     "errors_of",
@@ -31,6 +46,14 @@ __all__ = [
     "CallbackCheckError",
     "RidError",
     "ShortKeyError",
+    "OutOfReplyWindowError",
+    "NotFollowerError",
+    "MediaFormatError",
+    "ReplyQuotaError",
+    "InvalidMediaError",
+    "InvalidTemplateError",
+    "UserRefusedError",
+    "TemplateDataError",
 ]
 
 
@@ -86,3 +109,35 @@ class ShortKeyError(APIError):
     """9410012: the short key is unknown, expired, or belongs to another account."""
 
     errcodes = (9410012,)
+
+
+# -- media, messages, templates (oa-content) ---------------------------------------------------
+
+
+class OutOfReplyWindowError(APIError):
+    """45015: outside the 48-hour window after the user's last message (客服消息 window).
+
+    A customer-service message may be sent only within 48 hours of the user writing to the
+    account (or a short while after a menu click, a follow, a QR scan); after that WeChat
+    answers 45015. Reach the user with a template or subscription message instead.
+    """
+
+    errcodes = (45015,)
+
+
+class NotFollowerError(APIError):
+    """43004: the user does not follow (has unfollowed) the Official Account."""
+
+    errcodes = (43004,)
+
+
+class MediaFormatError(APIError):
+    """The upload was refused: bad media type (40004), file type (40005) or size (40006)."""
+
+    errcodes = (40004, 40005, 40006)
+
+
+class ReplyQuotaError(QuotaError):
+    """45047: more customer-service messages than this window allows (5 after a message)."""
+
+    errcodes = (45047,)  # type: ignore[assignment]  # QuotaError lists two codes

@@ -1,0 +1,136 @@
+"""Sandbox routes for Official Account mass messages (群发), followed by MASSSENDJOBFINISH.
+
+A send to a tag, to everyone or to 2-10,000 openids answers ``msg_id`` (and ``msg_data_id``
+for news) and, when the app has a message server (``oa_messages.set_message_server``), pushes
+``MASSSENDJOBFINISH`` with ``Status`` "send success" and the job's counts. A repeated
+``clientmsgid`` answers 45065, as WeChat does within 24 hours. ``message/mass/get`` says
+SEND_SUCCESS (DELETE after ``message/mass/delete``); the speed level is kept per app.
+
+Unsure, so simplified: for a tag or everyone the counts are the users the sandbox has seen
+(its customer-service windows), since the follower list belongs to other routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wxcore.officialaccount.mass import MASS_TYPES
+
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_messages import message_state, next_id, push_event, record_sent
+
+__all__: list[str] = []
+
+#: The openid WeChat puts in FromUserName of a mass job's event (the account's own).
+_SYSTEM_USER = "mass-job"
+
+
+def _payload(body: dict[str, Any]) -> str:
+    msgtype = body.get("msgtype")
+    key = MASS_TYPES.get(str(msgtype), ("", ""))[0]
+    if not key or not isinstance(body.get(key), dict):
+        raise WxFail(40008, "invalid message type")
+    return str(msgtype)
+
+
+def _send(sb: WeChatSandbox, req: SandboxRequest, body: dict[str, Any],
+          recipients: list[str]) -> dict[str, Any]:
+    state = message_state(sb)
+    msgtype = _payload(body)
+    clientmsgid = body.get("clientmsgid")
+    if clientmsgid and any(job.get("clientmsgid") == clientmsgid and job["appid"] == req.appid
+                           for job in state.mass.values()):
+        raise WxFail(45065, "clientmsgid exist")
+    msg_id = next_id(sb)
+    job = {"appid": req.appid, "msgtype": msgtype, "recipients": recipients,
+           "status": "SEND_SUCCESS", "clientmsgid": clientmsgid}
+    state.mass[msg_id] = job
+    record_sent(sb, req.appid, "mass", msg_id=msg_id, msgtype=msgtype, count=len(recipients))
+    count = len(recipients)
+    push_event(sb, req.appid, sb.openid_for(req.appid, _SYSTEM_USER), "MASSSENDJOBFINISH",
+                MsgID=msg_id, Status="send success", TotalCount=count, FilterCount=count,
+                SentCount=count, ErrorCount=0)
+    answer: dict[str, Any] = {"errcode": 0, "errmsg": "send job submission success",
+                              "msg_id": msg_id}
+    if msgtype == "mpnews":
+        answer["msg_data_id"] = msg_id % 1_000_000_000 + 2_247_000_000
+    return answer
+
+
+def _known_users(sb: WeChatSandbox, appid: str) -> list[str]:
+    return [openid for app, openid in message_state(sb).windows if app == appid]
+
+
+@route("POST", "/cgi-bin/message/mass/sendall")
+def send_mass_to_tag(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    body = req.json()
+    target = body.get("filter")
+    if not isinstance(target, dict) or (not target.get("is_to_all") and "tag_id" not in target):
+        raise WxFail(40097, "invalid args: filter")
+    return _send(sb, req, body, _known_users(sb, req.appid))
+
+
+@route("POST", "/cgi-bin/message/mass/send")
+def send_mass_to_users(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    body = req.json()
+    touser = body.get("touser")
+    if not isinstance(touser, list) or not 2 <= len(touser) <= 10_000:
+        raise WxFail(40130, "invalid openid list size, at least two openid")
+    return _send(sb, req, body, [str(openid) for openid in touser])
+
+
+@route("POST", "/cgi-bin/message/mass/preview")
+def preview_mass(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    body = req.json()
+    if not body.get("touser") and not body.get("towxname"):
+        raise WxFail(40003, "invalid openid")
+    msgtype = body.get("msgtype")
+    key = "image" if msgtype == "image" else MASS_TYPES.get(str(msgtype), ("", ""))[0]
+    if not key or not isinstance(body.get(key), dict):
+        raise WxFail(40008, "invalid message type")
+    msg_id = next_id(sb)
+    record_sent(sb, req.appid, "mass_preview", msg_id=msg_id, msgtype=msgtype,
+            to=body.get("touser") or body.get("towxname"))
+    return {"errcode": 0, "errmsg": "preview success", "msg_id": msg_id}
+
+
+def _job(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    try:
+        msg_id = int(req.json().get("msg_id", 0))
+    except (TypeError, ValueError):
+        raise WxFail(40097, "invalid args: msg_id") from None
+    job = message_state(sb).mass.get(msg_id)
+    if job is None or job["appid"] != req.appid:
+        raise WxFail(40097, "invalid args: msg_id")  # WeChat's exact code here is not documented
+    return {**job, "msg_id": msg_id}
+
+
+@route("POST", "/cgi-bin/message/mass/delete")
+def delete_mass(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    job = _job(sb, req)
+    message_state(sb).mass[job["msg_id"]]["status"] = "DELETE"
+    return {"errcode": 0, "errmsg": "ok"}
+
+
+@route("POST", "/cgi-bin/message/mass/get")
+def get_mass_status(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    job = _job(sb, req)
+    return {"msg_id": job["msg_id"], "msg_status": job["status"]}
+
+
+_REAL_SPEEDS = {0: 80, 1: 60, 2: 45, 3: 30, 4: 10}
+
+
+@route("POST", "/cgi-bin/message/mass/speed/get")
+def get_mass_speed(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    speed = message_state(sb).speed.get(req.appid, 0)
+    return {"speed": speed, "realspeed": _REAL_SPEEDS[speed]}
+
+
+@route("POST", "/cgi-bin/message/mass/speed/set")
+def set_mass_speed(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    speed = req.json().get("speed")
+    if speed not in _REAL_SPEEDS or isinstance(speed, bool):
+        raise WxFail(45083, "speed out of range")
+    message_state(sb).speed[req.appid] = int(speed)  # type: ignore[arg-type]
+    return {"errcode": 0, "errmsg": "ok"}
