@@ -184,6 +184,35 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     do_GET = _forward
     do_POST = _forward
 
+    def do_CONNECT(self) -> None:
+        """A tunnel (for https URLs): connect upstream, say 200, then copy bytes both ways."""
+        host, _, port = self.path.rpartition(":")
+        with self.server.lock:
+            self.server.forwarded.append(f"CONNECT {self.path}")
+        upstream = socket.create_connection((host, int(port)), timeout=5)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.close_connection = True
+
+        def pipe(source: socket.socket, sink: socket.socket) -> None:
+            try:
+                while chunk := source.recv(65536):
+                    sink.sendall(chunk)
+            except OSError:
+                pass
+            finally:
+                for sock in (source, sink):
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        back = threading.Thread(target=pipe, args=(upstream, self.connection), daemon=True)
+        back.start()
+        pipe(self.connection, upstream)
+        back.join(timeout=5)
+        upstream.close()
+
 
 class _ProxyServer(QuietThreadingServer):
     forwarded: list[str]
@@ -192,7 +221,8 @@ class _ProxyServer(QuietThreadingServer):
 
 
 class ForwardingProxy(BackgroundServer):
-    """A plain HTTP forwarding proxy on loopback; ``forwarded`` lists the URLs it carried."""
+    """An HTTP proxy on loopback: forwards absolute-URI requests (http URLs) and tunnels
+    ``CONNECT`` (https URLs); ``forwarded`` lists what it carried."""
 
     def __init__(self) -> None:
         server = _ProxyServer(("127.0.0.1", 0), _ProxyHandler)

@@ -275,3 +275,21 @@ def test_an_explicit_proxy_wins_and_false_means_none(
     direct = Urllib3Transport.for_base_url(sandbox_server.base_url, proxy=False)
     direct.send(GET.call().request)
     assert len(proxy.forwarded) == 1 and sandbox_server.sandbox.calls["/cgi-bin/get"] == 2
+
+
+def test_https_proxy_from_the_environment_tunnels_tls(
+        proxy: ForwardingProxy, no_proxy_env: pytest.MonkeyPatch,
+        tls_pair: tuple[str, str]) -> None:
+    no_proxy_env.setenv("HTTPS_PROXY", proxy.base_url)
+    with RawServer(answer(), tls=tls_pair) as server:
+        transport = Urllib3Transport.for_base_url(server.base_url, ca_certs=tls_pair[0])
+        assert transport.send(POST.call(json={}).request).status == 200
+        assert proxy.forwarded == [f"CONNECT 127.0.0.1:{server.port}"]
+        assert server.arrivals == 1
+        # Through the tunnel, an untrusted certificate is still a handshake (connect) failure.
+        untrusted = RetryingTransport(Urllib3Transport.for_base_url(server.base_url),
+                                      RetryPolicy(max_attempts=2, jitter=0.0),
+                                      sleep=lambda s: None)
+        with pytest.raises(ConnectError):
+            untrusted.send(POST.call(json={}).request)
+        assert server.arrivals == 1
