@@ -225,6 +225,29 @@ def unblack(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     return {"errcode": 0, "errmsg": "ok"}
 
 
+@route("POST", "/cgi-bin/changeopenid")
+def change_openid(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    """Any other sandbox app, named by appid or original id, counts as migrated here."""
+    body = req.json()
+    source = next((a for a in sb.apps.values() if body.get("from_appid") in (a.appid,
+                                                                           a.original_id)), None)
+    openids = body.get("openid_list")
+    if source is None or source.appid == req.appid:
+        raise WxFail(63178, "invalid from_appid")
+    if not isinstance(openids, list) or not openids or len(openids) > 100:
+        raise WxFail(40032, "invalid openid list size")
+    old = users_of(sb, source.appid).users
+    results = []
+    for openid in openids:
+        follower = old.get(openid) if isinstance(openid, str) else None
+        if follower is None or not follower.following:
+            results.append({"ori_openid": openid, "err_msg": "ori_openid error"})
+        else:
+            results.append({"ori_openid": openid, "err_msg": "ok",
+                            "new_openid": sb.openid_for(req.appid, follower.user)})
+    return {"errcode": 0, "errmsg": "ok", "result_list": results}
+
+
 # -- tags --------------------------------------------------------------------------------------
 
 

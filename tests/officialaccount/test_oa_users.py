@@ -149,3 +149,15 @@ def test_retired_group_methods_do_not_exist(oa: OfficialAccount) -> None:
     for retired in ("create_group", "get_groups", "get_group_by_id", "update_group",
                     "move_user"):
         assert not hasattr(oa, retired), retired
+
+
+def test_change_openid_after_a_migration(oa: OfficialAccount, sandbox: WeChatSandbox) -> None:
+    old = sandbox.add_app("wx0123456789abcdef", "old0account0secret0000000000000", original_id="gh_0ld")
+    moved, gone = follow(sandbox, "frank", old.appid), follow(sandbox, "gina", old.appid)
+    unfollow(sandbox, gone, old.appid)
+    result = oa.change_openid("gh_0ld", [moved, gone]).result_list
+    assert result[0].new_openid == sandbox.openid_for(sandbox.default_app.appid, "frank")
+    assert (result[1].ori_openid, result[1].new_openid, result[1].err_msg) == (
+        gone, "", "ori_openid error")
+    with pytest.raises(UsageError, match="at most 100 openids"):
+        users.change_openid("gh_0ld", [f"o{i}" for i in range(101)])

@@ -103,6 +103,7 @@ class OfficialAccountAPI(OperationsAPI):
     get_blacklist = method(users.get_blacklist)
     batch_blacklist = method(users.batch_blacklist)
     batch_unblacklist = method(users.batch_unblacklist)
+    change_openid = method(users.change_openid)
     create_tag = method(tags.create_tag)
     get_tags = method(tags.get_tags)
     update_tag = method(tags.update_tag)

@@ -38,6 +38,9 @@ __all__ = [
     "get_blacklist",
     "batch_blacklist",
     "batch_unblacklist",
+    "ChangedOpenid",
+    "ChangeOpenidResult",
+    "change_openid",
 ]
 
 Lang = Literal["zh_CN", "zh_TW", "en"]
@@ -45,6 +48,7 @@ Lang = Literal["zh_CN", "zh_TW", "en"]
 MAX_BATCH_INFO = 100
 MAX_BLACKLIST_BATCH = 20
 MAX_REMARK = 30
+MAX_CHANGE_OPENID = 100
 
 
 class UserInfo(WxResult, kw_only=True):
@@ -96,6 +100,20 @@ class OpenidPage(WxResult, kw_only=True):
         return self.data.openid
 
 
+class ChangedOpenid(msgspec.Struct, kw_only=True):
+    """One migrated user: ``new_openid`` is empty when ``err_msg`` says why (not following)."""
+
+    ori_openid: str = ""
+    new_openid: str = ""
+    err_msg: str = ""
+
+
+class ChangeOpenidResult(WxResult, kw_only=True):
+    """``cgi-bin/changeopenid``: one entry per openid asked for."""
+
+    result_list: list[ChangedOpenid] = []
+
+
 def next_cursor(page: OpenidPage, seen: int) -> str | None:
     """The ``next_openid`` to ask for after ``page``, or None when the list is done.
 
@@ -137,6 +155,8 @@ GET_BLACKLIST = Endpoint("officialaccount.get_blacklist", "POST",
 BATCH_BLACKLIST = Endpoint("officialaccount.batch_blacklist", "POST",
                            "/cgi-bin/tags/members/batchblacklist", WxResult, idempotent=True,
                            errors={**_OPENID_ERRORS, **errors_of(TagError, only=(40032,))})
+CHANGE_OPENID = Endpoint("officialaccount.change_openid", "POST", "/cgi-bin/changeopenid",
+                         ChangeOpenidResult, idempotent=True)
 BATCH_UNBLACKLIST = Endpoint("officialaccount.batch_unblacklist", "POST",
                              "/cgi-bin/tags/members/batchunblacklist", WxResult, idempotent=True,
                              errors={**_OPENID_ERRORS, **errors_of(TagError, only=(40032,))})
@@ -188,3 +208,14 @@ def batch_unblacklist(openids: list[str]) -> Call[WxResult]:
     """Take up to 20 users off the blacklist."""
     return BATCH_UNBLACKLIST.call(json={"openid_list": check_openids("openids", openids,
                                                                      MAX_BLACKLIST_BATCH)})
+
+
+@checked
+def change_openid(from_appid: str, openids: list[str]) -> Call[ChangeOpenidResult]:
+    """After an account migration (账号迁移), the new account's openids of up to 100 users of
+    the old one, with the new account's token. WeChat's table asks for the old account's
+    original id (gh_...) as ``from_appid`` while its example and users send its appid; both
+    are passed as given. Works for 15 days after the migration."""
+    return CHANGE_OPENID.call(json={"from_appid": from_appid,
+                                    "openid_list": check_openids("openids", openids,
+                                                                 MAX_CHANGE_OPENID)})
