@@ -11,11 +11,14 @@ import argparse
 import logging
 import sys
 from typing import Any, TextIO
+from urllib.parse import parse_qsl, urlsplit
 
 from wxcore.errors import WxError
+from wxcore.officialaccount.oauth import UserInfoResult
 
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.officialaccount import OfficialAccount
+from wxcore.adapters.sandbox.oa_oauth import authorize
 from wxcore.adapters.sandbox.oa_qrcode import scan
 from wxcore.adapters.sandbox import Fault, SandboxServer, WeChatSandbox, login_code, phone_code
 from wxcore.adapters.transport import Urllib3Transport
@@ -115,4 +118,15 @@ def _official_account(say: Any, sandbox: WeChatSandbox, base_url: str) -> None:
     followers = sum(1 for _ in oa.iter_followers())
     say(f"   QR image {len(image.content)} bytes from mp.weixin.qq.com; {openid} came by "
         f"{info.subscribe_scene} (scene {info.qr_scene_str!r}); {followers} followers in all")
+    say("8. She logs in on the account's web page (网页授权): redirect, consent, profile.")
+    callback_url = "https://shop.example.com/wechat/callback"
+    redirect = oa.authorize_userinfo(callback_url)  # no code yet: where to send the browser
+    if isinstance(redirect, UserInfoResult):
+        raise RuntimeError("a first visit without a code must redirect to WeChat")
+    answer = dict(parse_qsl(urlsplit(authorize(sandbox, redirect.url, "alice")).query))
+    profile = oa.authorize_userinfo(callback_url, answer["code"], answer["state"])
+    if not isinstance(profile, UserInfoResult):
+        raise RuntimeError("the callback with a fresh code must give the profile")
+    same = "the same openid as the follower" if profile.openid == openid else "another openid"
+    say(f"   {profile.nickname} signed in: {same}; state checked, user token kept for next time")
     oa.close()
