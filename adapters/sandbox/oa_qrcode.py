@@ -5,7 +5,8 @@ resolves at ``GET /cgi-bin/showqrcode`` (mp.weixin.qq.com at WeChat, the same sa
 routes are matched by path) to an image until it expires, then HTTP 404 as WeChat answers.
 WeChat sends a JPEG; the sandbox draws a PNG whose pattern and embedded text come from the
 code's URL (readable with ``mp_images.read_png_text``). Permanent codes count against the
-100,000 cap. Test hook: :func:`scan` makes a user follow through a code, with its scene.
+100,000 cap. Test hook: :func:`scan` makes a user follow through a code, with its scene
+(over HTTP: ``POST /sandbox/oa/scan``, body ``{"ticket": ..., "user": ...}``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from wxcore.http import Response
 
+from wxcore.adapters.sandbox.control import control
+from wxcore.adapters.sandbox.control_bodies import ControlError, UserRef
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
 from wxcore.adapters.sandbox.oa_console import oa_part
 from wxcore.adapters.sandbox.mp_images import draw_png, png_response
@@ -120,6 +125,20 @@ def scan(sb: WeChatSandbox, ticket: str, user: str) -> str:
     return follow(sb, user, code.appid, scene="ADD_SCENE_QR_CODE",
                   qr_scene=int(code.scene) if numeric else 0,
                   qr_scene_str="" if numeric else str(code.scene))
+
+
+class ScanBody(UserRef, kw_only=True):
+    """``POST /sandbox/oa/scan``: ``user`` scans the code of ``ticket``."""
+
+    ticket: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+
+
+@control("POST", "/sandbox/oa/scan", ScanBody)
+def _scan(sb: WeChatSandbox, body: ScanBody) -> dict[str, Any]:
+    try:
+        return {"openid": scan(sb, body.ticket, body.user)}
+    except ValueError as exc:
+        raise ControlError(str(exc), 404) from None
 
 
 @route("POST", "/cgi-bin/shorten/gen")

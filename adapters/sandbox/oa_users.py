@@ -7,7 +7,8 @@ the follower list really pages. WeChat pages 10,000 openids; the sandbox pages
 most 100 tags of the account's own (ids from 100 up; 2 is the system tag 星标组), names up to
 30 characters and unique, 20 tags a user, 50 openids a tagging call, 20 a blacklist call.
 
-Test hooks: :func:`users_of` (an app's state), :func:`follow` / :func:`unfollow`.
+Test hooks: :func:`users_of` (an app's state), :func:`follow` / :func:`unfollow`; over HTTP
+``POST /sandbox/oa/follow`` and ``/sandbox/oa/unfollow`` (body ``{"user": ..., "appid": ...}``).
 Errcodes the documentation does not give for a case (a remark too long) are answered 47003
 ("argument invalid"), a guess.
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from wxcore.adapters.sandbox.control import control
+from wxcore.adapters.sandbox.control_bodies import ControlError, UserRef
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
 from wxcore.adapters.sandbox.oa_console import oa_part
 
@@ -88,6 +91,29 @@ def unfollow(sb: WeChatSandbox, openid: str, appid: str | None = None) -> None:
     """The user stops following (WeChat keeps their openid, remark and tags)."""
     follower = known_user(sb, appid or sb.default_app.appid, openid)
     follower.following = False
+
+
+def _app(sb: WeChatSandbox, ref: UserRef) -> str:
+    appid = ref.appid or sb.default_app.appid
+    if appid not in sb.apps:
+        raise ControlError(f"unknown appid {appid!r}")
+    return appid
+
+
+@control("POST", "/sandbox/oa/follow", UserRef)
+def _follow(sb: WeChatSandbox, ref: UserRef) -> dict[str, Any]:
+    return {"openid": follow(sb, ref.user, _app(sb, ref))}
+
+
+@control("POST", "/sandbox/oa/unfollow", UserRef)
+def _unfollow(sb: WeChatSandbox, ref: UserRef) -> dict[str, Any]:
+    appid = _app(sb, ref)
+    openid = sb.openid_for(appid, ref.user)
+    try:
+        unfollow(sb, openid, appid)
+    except WxFail:
+        raise ControlError(f"{ref.user!r} never followed {appid}", 404) from None
+    return {"openid": openid}
 
 
 def known_user(sb: WeChatSandbox, appid: str, openid: object) -> Follower:

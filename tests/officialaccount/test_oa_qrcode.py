@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import urllib3
 
 from wxcore.adapters.officialaccount import OfficialAccount
 from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
@@ -108,9 +109,25 @@ def test_short_keys(oa: OfficialAccount, clock) -> None:  # type: ignore[no-unty
         qrcode.generate_short_key("字" * 1366)
 
 
-def test_qr_image_over_loopback_http(sandbox_server: SandboxServer) -> None:
+def test_qr_image_and_scan_over_loopback_http(sandbox_server: SandboxServer) -> None:
     app = sandbox_server.sandbox.default_app
     oa = OfficialAccount(app.appid, app.secret,
                          transport=Urllib3Transport.for_base_url(sandbox_server.base_url))
     code = oa.create_temporary_qrcode("order/2024+1=ok", expire_seconds=60)
     assert read_png_text(oa.show_qrcode(code.ticket).content) == code.url
+    http = urllib3.PoolManager()
+
+    def control(path: str, **body: str) -> tuple[int, dict[str, Any]]:
+        answer = http.request("POST", f"{sandbox_server.base_url}/sandbox/oa/{path}",
+                              body=json.dumps(body).encode())
+        return answer.status, json.loads(answer.data)
+
+    status, scanned = control("scan", ticket=code.ticket, user="henry")
+    assert status == 200
+    assert oa.get_user_info(scanned["openid"]).qr_scene_str == "order/2024+1=ok"
+    assert control("unfollow", user="henry") == (200, scanned)
+    assert oa.get_user_info(scanned["openid"]).subscribe == 0
+    assert control("follow", user="henry")[1] == scanned
+    assert control("scan", ticket="gQnone", user="henry")[0] == 404
+    assert control("unfollow", user="never-followed")[0] == 404
+    assert control("follow", user="")[0] == 400
