@@ -26,7 +26,8 @@ import msgspec
 
 from wxcore.adapters.sandbox.control import control
 from wxcore.adapters.sandbox.control_bodies import ControlError, UserRef
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route, snapshot
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_console import oa_part
 
 __all__ = ["authorize", "oauth_code", "revoke_user_tokens", "oauth_state", "OAuthState"]
 
@@ -210,15 +211,16 @@ def check(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     return {"errcode": 0, "errmsg": "ok"}
 
 
-@snapshot("officialaccount_oauth")
-def _snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
-    """The console's web-authorization section: open codes and users' grants (no tokens)."""
+@oa_part("web_auth")
+def _web_auth(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
+    """The console's web-authorization part: open codes and users' grants (no tokens)."""
     state, now = oauth_state(sb), sb.clock()
     open_codes = sum(1 for c in state.codes.values()
                      if c.appid == appid and not c.used and c.expires_at > now)
+    # Absolute times, not countdowns: the console redraws a section only when it changes.
     grants = [{"user": g.user, "openid": g.openid, "scope": g.scope, "revoked": g.revoked,
-               "token_expires_in": max(0, int(g.expires_at - now)),
-               "refresh_expires_in": max(0, int(g.refresh_expires_at - now))}
+               "token_expires_at": int(g.expires_at),
+               "refresh_expires_at": int(g.refresh_expires_at)}
               for g in state.by_refresh.values() if g.appid == appid]
     if not open_codes and not grants:
         return {}

@@ -238,6 +238,6 @@ def test_over_loopback_http_with_the_sandbox_control_path(sandbox_server: Sandbo
         assert isinstance(info, oauth.UserInfoResult) and info.nickname == "ivan"
         state = json.loads(urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
             f"{base}/sandbox/state").read())
-        section = state["apps"][0]["sections"]["officialaccount_oauth"]
+        section = state["apps"][0]["sections"]["official_account"]["web_auth"]
         assert section["grants"][0]["user"] == "ivan"
         assert info.openid in json.dumps(section) and "82_" not in json.dumps(section)
