@@ -13,11 +13,12 @@ import sys
 from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
-from wxcore.errors import WxError
+from wxcore.errors import APIError, WxError
 from wxcore.officialaccount.oauth import UserInfoResult
 
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.officialaccount import OfficialAccount
+from wxcore.adapters.sandbox.oa_messages import mark_interaction
 from wxcore.adapters.sandbox.oa_oauth import authorize
 from wxcore.adapters.sandbox.oa_qrcode import scan
 from wxcore.adapters.sandbox import Fault, SandboxServer, WeChatSandbox, login_code, phone_code
@@ -129,4 +130,12 @@ def _official_account(say: Any, sandbox: WeChatSandbox, base_url: str) -> None:
         raise RuntimeError("the callback with a fresh code must give the profile")
     same = "the same openid as the follower" if profile.openid == openid else "another openid"
     say(f"   {profile.nickname} signed in: {same}; state checked, user token kept for next time")
+    say("9. A customer-service reply (客服消息) works only within 48 hours of her last message.")
+    try:
+        oa.send_text_message(openid, "欢迎！")
+    except APIError as exc:
+        say(f"   before she writes: errcode {exc.errcode} ({type(exc).__name__})")
+    mark_interaction(sandbox, openid)  # she writes to the account
+    oa.send_text_message(openid, "欢迎！您的订单已发货。")
+    say("   after she writes: the reply is sent")
     oa.close()

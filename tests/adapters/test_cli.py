@@ -24,6 +24,7 @@ def test_demo_runs_the_main_job_against_the_sandbox(capsys: pytest.CaptureFixtur
     assert "今日推荐, 服务 [官网]" in out  # the Official Account menu, read back
     assert "came by ADD_SCENE_QR_CODE (scene 'poster-7'); 301 followers in all" in out
     assert "alice signed in: the same openid as the follower" in out
+    assert "before she writes: errcode 45015" in out and "the reply is sent" in out
 
 
 def test_no_subcommand_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
