@@ -49,6 +49,7 @@ def test_temporary_media_round_trip_and_expire_after_three_days(
     media = oa.download_media(uploaded.media_id, to=stream)
     assert isinstance(media, Media)
     assert (media.content, media.content_type, media.filename) == (PNG, "image/png", "cover.png")
+    assert media.headers["content-disposition"] == 'attachment; filename="cover.png"'
     assert stream.getvalue() == PNG
     saved = tmp_path / "copy.png"
     oa.download_media(uploaded.media_id, to=saved)

@@ -19,7 +19,7 @@ wxcard      a card_id                           ``{"wxcard": {"card_id": ...}}``
 (``preview`` takes an image as ``{"image": {"media_id": ...}}``, one image.)
 ``send_ignore_reprint``: for mpnews judged a reprint, send anyway (True) or stop (False).
 ``clientmsgid`` (at most 64 characters) makes a retried send not go out twice.
-Source: https://developers.weixin.qq.com/doc/service/api/notify/message/api_sendall
+Source: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ titles, keywords), adds them with the keywords it wants (``addtemplate``), has t
 in the client (the ``wx-open-subscribe`` tag or a page), then sends (``bizsend``). A message
 may open a web page (``page``) or a Mini Program page (``miniprogram``; it wins when both are
 given). ``data`` follows the keyword rules of :func:`wxcore.miniprogram.subscribe.template_data`.
-Source: https://developers.weixin.qq.com/doc/service/api/notify/notify/api_sendnewsubscribemsg
+Source: https://developers.weixin.qq.com/doc/offiaccount/Subscription_Messages/api.html
 """
 
 from __future__ import annotations

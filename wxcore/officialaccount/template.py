@@ -12,7 +12,7 @@ later pushes the ``TEMPLATESENDJOBFINISH`` event with the delivery status.
 20 characters, ``number`` digits, ...), checked by :func:`wxcore.miniprogram.subscribe.template_data`,
 the same rules as subscribe messages. The retired ``color``, ``topcolor``, ``first`` and
 ``remark`` are not sent.
-Source: https://developers.weixin.qq.com/doc/service/api/notify/template/api_sendtemplatemessage
+Source: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html
 """
 
 from __future__ import annotations
