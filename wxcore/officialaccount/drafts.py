@@ -26,8 +26,8 @@ from wxcore.checks import checked, in_range, max_length, one_of
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
 from wxcore.officialaccount.errors import InvalidMediaError, errors_of
-from wxcore.officialaccount.media import NewsItem
-from wxcore.officialaccount.paging import MAX_PAGE
+from wxcore.officialaccount.media import NewsContent, NewsItem
+from wxcore.officialaccount.paging import MAX_PAGE, page_request
 
 __all__ = [
     "MAX_ARTICLES",
@@ -36,7 +36,6 @@ __all__ = [
     "AddDraftResult",
     "NewsItemsResult",
     "DraftCountResult",
-    "DraftContent",
     "DraftItem",
     "DraftListResult",
     "PublishResult",
@@ -134,15 +133,9 @@ class DraftCountResult(WxResult, kw_only=True):
     total_count: int = 0
 
 
-class DraftContent(msgspec.Struct, kw_only=True):
-    news_item: list[NewsItem] = []
-    create_time: int = 0
-    update_time: int = 0
-
-
 class DraftItem(msgspec.Struct, kw_only=True):
     media_id: str = ""
-    content: DraftContent = msgspec.field(default_factory=DraftContent)
+    content: NewsContent = msgspec.field(default_factory=NewsContent)
     update_time: int = 0
 
 
@@ -188,7 +181,7 @@ class PublishStatusResult(WxResult, kw_only=True):
 
 class PublishedEntry(msgspec.Struct, kw_only=True):
     article_id: str = ""
-    content: DraftContent = msgspec.field(default_factory=DraftContent)
+    content: NewsContent = msgspec.field(default_factory=NewsContent)
     update_time: int = 0
 
 
@@ -232,9 +225,7 @@ BATCHGET_PUBLISHED = Endpoint(_OA + "batchget_published", "POST", "/cgi-bin/free
 
 
 def _page(offset: int, count: int, no_content: bool) -> dict[str, int]:
-    in_range("offset", offset, 0, 2**31 - 1)
-    in_range("count", count, 1, MAX_PAGE)
-    return {"offset": offset, "count": count, "no_content": int(no_content)}
+    return {**page_request(offset, count), "no_content": int(no_content)}
 
 
 # -- builders: drafts ----------------------------------------------------------------------

@@ -31,13 +31,13 @@ from typing import Any, Literal, NamedTuple, cast
 
 import msgspec
 
-from wxcore.checks import checked, in_range
+from wxcore.checks import checked
 from wxcore.endpoint import Call, Endpoint, Media, WxResult, json_body, require
 from wxcore.errors import UsageError
 from wxcore.miniprogram.images import sniff_image_type
 from wxcore.multipart import File
 from wxcore.officialaccount.errors import InvalidMediaError, MediaFormatError, errors_of
-from wxcore.officialaccount.paging import MAX_PAGE
+from wxcore.officialaccount.paging import MAX_PAGE, page_request
 
 __all__ = [
     "MediaType",
@@ -55,7 +55,7 @@ __all__ = [
     "NewsItem",
     "MaterialResult",
     "MaterialCountResult",
-    "MaterialContent",
+    "NewsContent",
     "MaterialItem",
     "MaterialListResult",
     "upload_media",
@@ -226,7 +226,9 @@ class MaterialCountResult(WxResult, kw_only=True):
     news_count: int = 0
 
 
-class MaterialContent(msgspec.Struct, kw_only=True):
+class NewsContent(msgspec.Struct, kw_only=True):
+    """The articles of a news material, a draft or a publication, with their times."""
+
     news_item: list[NewsItem] = []
     create_time: int = 0
     update_time: int = 0
@@ -239,7 +241,7 @@ class MaterialItem(msgspec.Struct, kw_only=True):
     name: str = ""
     update_time: int = 0
     url: str = ""
-    content: MaterialContent | None = None
+    content: NewsContent | None = None
 
 
 class MaterialListResult(WxResult, kw_only=True):
@@ -354,6 +356,4 @@ def batchget_material(media_type: MaterialType, offset: int = 0,
                       count: int = MAX_PAGE) -> Call[MaterialListResult]:
     """One page of permanent materials of one kind (获取素材列表); ``count``: 1 to 20.
     The facade's ``iter_materials`` reads every page."""
-    in_range("offset", offset, 0, 2**31 - 1)
-    in_range("count", count, 1, MAX_PAGE)
-    return BATCHGET_MATERIAL.call(json={"type": media_type, "offset": offset, "count": count})
+    return BATCHGET_MATERIAL.call(json={"type": media_type, **page_request(offset, count)})

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-__all__ = ["MAX_PAGE", "OffsetPage", "next_offset"]
+from wxcore.checks import in_range
+
+__all__ = ["MAX_PAGE", "OffsetPage", "next_offset", "page_request"]
 
 #: The most items one page of these lists may hold (``count``: 1 to 20).
 MAX_PAGE = 20
@@ -36,3 +38,10 @@ def next_offset(offset: int, page: OffsetPage) -> int | None:
         return None
     following = offset + page.item_count
     return following if following < page.total_count else None
+
+
+def page_request(offset: int, count: int) -> dict[str, int]:
+    """``offset`` and ``count`` of a page request, checked (offset from 0, count 1 to 20)."""
+    in_range("offset", offset, 0, 2**31 - 1)
+    in_range("count", count, 1, MAX_PAGE)
+    return {"offset": offset, "count": count}
