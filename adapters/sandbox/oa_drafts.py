@@ -17,7 +17,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route, snapshot
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_console import oa_part
 from wxcore.adapters.sandbox.oa_media import material_ids, page_of
 
 __all__ = ["DraftState", "draft_state", "hold_publishing", "state_snapshot"]
@@ -67,7 +68,7 @@ def hold_publishing(sb: WeChatSandbox, hold: bool = True) -> None:
                 publication.status = 0
 
 
-@snapshot("oa_drafts")
+@oa_part("drafts")
 def state_snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
     """What the console shows of ``appid``'s drafts and publications."""
     state = draft_state(sb)

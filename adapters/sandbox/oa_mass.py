@@ -6,18 +6,21 @@ for news) and, when the app has a message server (``oa_messages.set_message_serv
 ``clientmsgid`` answers 45065, as WeChat does within 24 hours. ``message/mass/get`` says
 SEND_SUCCESS (DELETE after ``message/mass/delete``); the speed level is kept per app.
 
-Unsure, so simplified: for a tag or everyone the counts are the users the sandbox has seen
-(its customer-service windows), since the follower list belongs to other routes.
+The job's counts are the followers reached (``oa_users``: everyone following, or those with
+the tag) or the openids given; every message counts as sent (ErrorCount 0).
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from wxcore.officialaccount.mass import MASS_TYPES
 
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_media import TEMP_MEDIA_LIFETIME, StoredMedia, media_state
 from wxcore.adapters.sandbox.oa_messages import message_state, next_id, push_event, record_sent
+from wxcore.adapters.sandbox.oa_users import users_of
 
 __all__: list[str] = []
 
@@ -37,6 +40,10 @@ def _send(sb: WeChatSandbox, req: SandboxRequest, body: dict[str, Any],
           recipients: list[str]) -> dict[str, Any]:
     state = message_state(sb)
     msgtype = _payload(body)
+    if msgtype == "mpvideo":  # only a media/uploadvideo id will do
+        video = media_state(sb).temporary.get(str(body["mpvideo"].get("media_id")))
+        if video is None or video.appid != req.appid or video.media_type != "mpvideo":
+            raise WxFail(40007, "invalid media_id")
     clientmsgid = body.get("clientmsgid")
     if clientmsgid and any(job.get("clientmsgid") == clientmsgid and job["appid"] == req.appid
                            for job in state.mass.values()):
@@ -57,8 +64,24 @@ def _send(sb: WeChatSandbox, req: SandboxRequest, body: dict[str, Any],
     return answer
 
 
-def _known_users(sb: WeChatSandbox, appid: str) -> list[str]:
-    return [openid for app, openid in message_state(sb).windows if app == appid]
+def _followers(sb: WeChatSandbox, appid: str, tag_id: object) -> list[str]:
+    """The followers a send to ``tag_id`` reaches (None: everyone)."""
+    users = users_of(sb, appid).users.values()
+    return [u.openid for u in users if u.following and (tag_id is None or tag_id in u.tags)]
+
+
+@route("POST", "/cgi-bin/media/uploadvideo")
+def upload_mass_video(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    body = req.json()
+    video = media_state(sb).temporary.get(str(body.get("media_id")))
+    if video is None or video.appid != req.appid or video.media_type != "video" \
+            or sb.clock() >= video.created_at + TEMP_MEDIA_LIFETIME:
+        raise WxFail(40007, "invalid media_id")
+    media_id = secrets.token_urlsafe(48)
+    media_state(sb).temporary[media_id] = StoredMedia(
+        req.appid, "mpvideo", video.file, sb.clock(), title=str(body.get("title", "")),
+        introduction=str(body.get("description", "")))
+    return {"type": "video", "media_id": media_id, "created_at": int(sb.clock())}
 
 
 @route("POST", "/cgi-bin/message/mass/sendall")
@@ -67,7 +90,8 @@ def send_mass_to_tag(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     target = body.get("filter")
     if not isinstance(target, dict) or (not target.get("is_to_all") and "tag_id" not in target):
         raise WxFail(40097, "invalid args: filter")
-    return _send(sb, req, body, _known_users(sb, req.appid))
+    tag_id = None if target.get("is_to_all") else target.get("tag_id")
+    return _send(sb, req, body, _followers(sb, req.appid, tag_id))
 
 
 @route("POST", "/cgi-bin/message/mass/send")

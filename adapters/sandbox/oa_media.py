@@ -32,7 +32,8 @@ from wxcore.officialaccount.media import (
 )
 
 from wxcore.adapters.sandbox import mp_images
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route, snapshot
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_console import oa_part
 
 __all__ = ["TEMP_MEDIA_LIFETIME", "MediaState", "media_state", "expire_media", "material_ids",
            "page_of", "state_snapshot"]
@@ -76,7 +77,7 @@ def material_ids(sb: WeChatSandbox, appid: str, media_type: str | None = None) -
             if m.appid == appid and (media_type is None or m.media_type == media_type)}
 
 
-@snapshot("oa_media")
+@oa_part("media")
 def state_snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
     """What the console shows of ``appid``'s media: live temporary media, material counts."""
     state, now = media_state(sb), sb.clock()

@@ -14,9 +14,7 @@ subscription notifications and mass messages, with the event pushes WeChat sends
   :class:`~wxcore.adapters.sandbox.pushes.PushSender` and POSTs it before answering the
   API call (WeChat sends it a moment later); every attempt is kept in :func:`event_log`.
 
-Unsure, so simplified: the mass job's counts (TotalCount ... ErrorCount) are the openids
-sent to, or the users the sandbox has seen, for a tag or everyone; the window opened by a
-menu click or follow (one minute, three messages) is not modelled separately.
+Not modelled: the window a menu click, follow or scan opens (one minute, three messages).
 """
 
 from __future__ import annotations
@@ -30,7 +28,8 @@ from typing import Any
 
 from wxcore.messages import PushSettings
 
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route, snapshot
+from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_console import oa_part
 from wxcore.adapters.sandbox.push_console import target_sender
 from wxcore.adapters.sandbox.pushes import PushSender, event_push
 
@@ -119,7 +118,7 @@ def event_log(sb: WeChatSandbox) -> list[dict[str, Any]]:
     return list(message_state(sb).events)
 
 
-@snapshot("oa_messages")
+@oa_part("messages")
 def state_snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
     """What the console shows of ``appid``'s messages: open windows, sends, templates."""
     state, now = message_state(sb), sb.clock()

@@ -13,8 +13,8 @@ import pytest
 
 from wxcore.adapters.message_server import MessageServer
 from wxcore.adapters.officialaccount import OfficialAccount
-from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
-from wxcore.adapters.sandbox import oa_drafts, oa_media, oa_messages
+from wxcore.adapters.sandbox import SandboxServer, SandboxTransport, WeChatSandbox
+from wxcore.adapters.sandbox import oa_drafts, oa_media, oa_messages, oa_users
 from wxcore.adapters.sandbox.mp_images import draw_png
 from wxcore.adapters.transport import Urllib3Transport
 from wxcore.endpoint import Media
@@ -239,7 +239,13 @@ def test_subscription_notifications_need_consent(oa: OfficialAccount,
 
 def test_mass_messages(oa: OfficialAccount, sandbox: WeChatSandbox) -> None:
     users = [oa_messages.mark_interaction(sandbox, name) for name in ("a", "b", "c")]
-    job = oa.send_mass_to_tag("mpnews", "draft-media", tag_id=2)
+    everyone = oa.send_mass_to_tag("text", "hello all")
+    followers = [u.openid for u in oa_users.users_of(sandbox).users.values() if u.following]
+    assert oa_messages.message_state(sandbox).mass[everyone.msg_id]["recipients"] == followers
+    oa.tag_users(oa.create_tag("VIP").tag.id, followers[:3])
+    vip = [t.id for t in oa.get_tags().tags if t.name == "VIP"][0]
+    job = oa.send_mass_to_tag("mpnews", "draft-media", tag_id=vip)
+    assert oa_messages.message_state(sandbox).mass[job.msg_id]["recipients"] == followers[:3]
     assert job.msg_data_id > 0
     assert oa.get_mass_status(job.msg_id).msg_status == "SEND_SUCCESS"
     oa.delete_mass(job.msg_id)
@@ -249,6 +255,10 @@ def test_mass_messages(oa: OfficialAccount, sandbox: WeChatSandbox) -> None:
         oa.send_mass_to_users(users[:2], "text", "hello", clientmsgid="promo-1")
     assert getattr(repeated.value, "errcode", None) == 45065
     assert oa.preview_mass("image", "image-media", openid=users[0]).msg_id > 0
+    with pytest.raises(errors.InvalidMediaError):  # a plain video is not an mpvideo
+        oa.send_mass_to_users(users[:2], "mpvideo", oa.upload_media("video", MP4).media_id)
+    video = oa.upload_mass_video(oa.upload_media("video", MP4).media_id, "Launch", "Watch it")
+    assert oa.send_mass_to_users(users[:2], "mpvideo", video.media_id).msg_id > 0
     oa.set_mass_speed(2)
     assert (oa.get_mass_speed().speed, oa.get_mass_speed().realspeed) == (2, 45)
 
@@ -309,3 +319,19 @@ def test_over_loopback_template_and_mass_sends_push_their_job_events(
     assert [(int(p.raw["MsgID"]), p.raw["Status"], int(p.raw["SentCount"])) for p in mass] == \
         [(job.msg_id, "send success", 2)]
     assert [e["status"] for e in oa_messages.event_log(sandbox)] == [200, 200]
+
+
+def test_events_go_to_the_consoles_push_target_too(
+        message_server: tuple[str, list[Push]]) -> None:
+    from wxcore.adapters.sandbox.push_console import PushTargetBody, set_target
+
+    url, received = message_server
+    sandbox = WeChatSandbox()
+    set_target(sandbox, PushTargetBody(url=url, token=TOKEN, mode="safe",
+                                       encoding_aes_key=AES_KEY))
+    app = sandbox.default_app
+    oa = OfficialAccount(app.appid, app.secret, transport=SandboxTransport(sandbox))
+    template_id = oa.add_template("TM00015").template_id
+    sent = oa.send_template_message(sandbox.openid_for(app.appid, "fay"), template_id,
+                                    {"thing1": "Ready"})
+    assert [p.MsgID for p in received if isinstance(p, TemplateSendJobFinishEvent)] == [sent.msgid]

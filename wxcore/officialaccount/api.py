@@ -136,6 +136,7 @@ class OfficialAccountAPI(OperationsAPI):
     batchget_published = method(drafts.batchget_published)
 
     # -- mass messages (群发) --------------------------------------------------------------
+    upload_mass_video = method(mass.upload_mass_video)
     send_mass_to_tag = method(mass.send_mass_to_tag)
     send_mass_to_users = method(mass.send_mass_to_users)
     preview_mass = method(mass.preview_mass)

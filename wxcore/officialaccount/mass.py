@@ -12,7 +12,7 @@ mpnews      a draft's or news' media_id         ``{"mpnews": {"media_id": ...}}`
 text        the text                            ``{"text": {"content": ...}}``
 voice       a media_id                          ``{"voice": {"media_id": ...}}``
 image       one media_id or a list (≤ 8)        ``{"images": {"media_ids": [...]}}``
-mpvideo     a media_id (of media/uploadvideo)   ``{"mpvideo": {"media_id": ...}}``
+mpvideo     upload_mass_video's media_id        ``{"mpvideo": {"media_id": ...}}``
 wxcard      a card_id                           ``{"wxcard": {"card_id": ...}}``
 ==========  ==================================  ===========================================
 
@@ -39,9 +39,11 @@ __all__ = [
     "MASS_SPEEDS",
     "mass_payload",
     "MassSendResult",
+    "MassVideoResult",
     "MassPreviewResult",
     "MassStatusResult",
     "MassSpeedResult",
+    "upload_mass_video",
     "send_mass_to_tag",
     "send_mass_to_users",
     "preview_mass",
@@ -105,6 +107,14 @@ class MassSendResult(WxResult, kw_only=True):
     msg_data_id: int = 0
 
 
+class MassVideoResult(WxResult, kw_only=True):
+    """``media/uploadvideo``: the media_id an ``mpvideo`` mass message takes."""
+
+    type: str = ""
+    media_id: str = ""
+    created_at: int = 0
+
+
 class MassPreviewResult(WxResult, kw_only=True):
     msg_id: int = 0
 
@@ -128,6 +138,8 @@ class MassSpeedResult(WxResult, kw_only=True):
 _OA = "officialaccount."
 _ERRORS = errors_of(InvalidMediaError, InvalidOpenidError, only=(40003, 40007))
 
+UPLOAD_MASS_VIDEO = Endpoint(_OA + "upload_mass_video", "POST", "/cgi-bin/media/uploadvideo",
+                             MassVideoResult, errors=_ERRORS)
 SEND_MASS_TO_TAG = Endpoint(_OA + "send_mass_to_tag", "POST", "/cgi-bin/message/mass/sendall",
                             MassSendResult, errors=_ERRORS)
 SEND_MASS_TO_USERS = Endpoint(_OA + "send_mass_to_users", "POST", "/cgi-bin/message/mass/send",
@@ -145,6 +157,16 @@ SET_MASS_SPEED = Endpoint(_OA + "set_mass_speed", "POST", "/cgi-bin/message/mass
 
 
 # -- builders -----------------------------------------------------------------------------
+
+
+@checked
+def upload_mass_video(media_id: str, title: str, description: str = "") -> Call[MassVideoResult]:
+    """Turn an uploaded video (``upload_media("video", ...)``'s media_id) into the media_id
+    of an ``mpvideo`` mass message, with its title and description (群发视频)."""
+    max_length("title", title, 64)
+    max_length("description", description, 120)
+    return UPLOAD_MASS_VIDEO.call(json={"media_id": media_id, "title": title,
+                                        "description": description})
 
 
 @checked
