@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import msgspec
@@ -97,12 +99,11 @@ class RedisUserTokenStore:
     says when now is).
     """
 
-    def __init__(self, client: Any, appid: str, *, clock: Any = None) -> None:
-        import time
-
+    def __init__(self, client: Any, appid: str, *,
+                 clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self.appid = appid
-        self._clock = clock or time.time
+        self._clock = clock
         token_key(appid, "user_token")  # checks the appid now, not at the first save
 
     def _key(self, openid: str) -> str:
