@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -168,12 +169,14 @@ def fetch(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
 
 @oa_part("qrcodes")
 def _codes(sb: WeChatSandbox, appid: str) -> list[dict[str, Any]]:
-    """Live codes (the latest 20): ticket shortened, scene, seconds left (None: permanent)."""
+    """Live codes (the latest 20): ticket shortened, scene, expiry in China time. An absolute
+    time, not seconds left, so the console's section does not change (and redraw) every second."""
     state, now = codes_of(sb), sb.clock()
     live = [(ticket, c) for ticket, c in state.tickets.items()
             if c.appid == appid and (c.expires_at is None or c.expires_at > now)]
     return [{"ticket": ticket[:16] + "...", "action_name": c.action_name, "scene": c.scene,
-             "expires_in": None if c.expires_at is None else int(c.expires_at - now)}
+             "expires": "permanent" if c.expires_at is None else time.strftime(
+                 "%Y-%m-%d %H:%M:%S", time.gmtime(c.expires_at + 8 * 3600))}
             for ticket, c in live[-20:]]
 
 

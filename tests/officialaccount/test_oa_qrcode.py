@@ -91,7 +91,11 @@ def test_sandbox_tickets_resolve_until_they_expire(oa: OfficialAccount, sandbox:
     with pytest.raises(HTTPStatusError) as expired:
         oa.show_qrcode(code.ticket)
     assert expired.value.status == 404
+    section = sandbox.app_state(sandbox.default_app.appid)["official_account"]
+    assert "qrcodes" not in section  # the expired code is no longer listed
     forever = oa.create_permanent_qrcode("poster-7")
+    shown = sandbox.app_state(sandbox.default_app.appid)["official_account"]["qrcodes"]
+    assert shown[-1]["scene"] == "poster-7" and shown[-1]["expires"] == "permanent"
     clock.advance(10 * 86400)
     assert oa.show_qrcode(forever.ticket).content.startswith(b"\x89PNG")
     assert forever.expire_seconds == 0

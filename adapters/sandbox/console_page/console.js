@@ -176,7 +176,7 @@ function renderOfficialAccount(section) {
     el("h3", {}, "Menu"), renderMenu(section.menu),
     el("h3", {}, "Followers"), rows(section.followers, ["openid", "nickname", "tagid_list"]),
     el("h3", {}, "Tags"), rows(section.tags, ["id", "name", "count"]),
-    el("h3", {}, "QR tickets"), rows(section.qrcodes, ["ticket", "scene", "expires_in"]),
+    el("h3", {}, "QR tickets"), rows(section.qrcodes, ["ticket", "scene", "expires"]),
     el("h3", {}, "Web authorization"), rows(section.web_auth && section.web_auth.grants,
       ["user", "openid", "scope"]));
 }
