@@ -66,6 +66,11 @@ reveal_type(mp.generate_urllink(path="pages/a"))     # probe:urllink
 mp.code2session(123)                                 # probe:wrong_type
 mp.get_phone_number(cod="x")                         # probe:wrong_name
 mp.get_daily_retain("20240311", today=None)          # probe:bound_today
+reveal_type(mp.get_rid("61725984-6126f6f9"))         # probe:shared_operations
+from wxcore.adapters.officialaccount import OfficialAccount
+oa = OfficialAccount("wx1234567890abcdef", "secret")
+reveal_type(oa.get_menu())                           # probe:oa_menu
+oa.clear_quota("wx1234567890abcdef")                 # probe:oa_bound_appid
 
 
 class AsyncMiniProgram(MiniProgramAPI):
@@ -111,5 +116,8 @@ def test_users_type_checker_sees_the_builders_types(package_tree: pathlib.Path,
     assert 'Argument 1 has incompatible type "int"; expected "str"' in at("wrong_type")
     assert 'Unexpected keyword argument "cod"' in at("wrong_name")
     assert 'Unexpected keyword argument "today"' in at("bound_today")  # not the user's to pass
+    assert at("shared_operations") == 'Revealed type is "wxcore.officialaccount.operations.RidResult"'
+    assert at("oa_menu") == 'Revealed type is "wxcore.officialaccount.menus.MenuResult"'
+    assert "Too many arguments" in at("oa_bound_appid")  # the client supplies its appid
     assert at("async_await") == 'Revealed type is "wxcore.miniprogram.login.Code2SessionResult"'
     assert "Coroutine[Any, Any, wxcore.miniprogram.login.PhoneNumberResult]" in at("async_plain")
