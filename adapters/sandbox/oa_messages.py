@@ -3,7 +3,8 @@ subscription notifications and mass messages, with the event pushes WeChat sends
 
 * Customer-service messages (``message/custom/send``, ``custom/typing``) go through only
   inside the user's window: within 48 hours of :func:`mark_interaction` (the user wrote to
-  the account), five messages at most; otherwise 45015 (or 45047 for the sixth).
+  the account), five messages at most, or within a minute of a menu click, follow or scan
+  (``mark_interaction(..., event=True)``), three; otherwise 45015 (45047 past the count).
 * Template messages need a template the app added (``api_add_template``; else 40037) and
   answer a ``msgid``; subscription notifications need an added template too, and the user's
   consent, one message per :func:`grant_subscription` (else 43101).
@@ -14,7 +15,6 @@ subscription notifications and mass messages, with the event pushes WeChat sends
   :class:`~wxcore.adapters.sandbox.pushes.PushSender` and POSTs it before answering the
   API call (WeChat sends it a moment later); every attempt is kept in :func:`event_log`.
 
-Not modelled: the window a menu click, follow or scan opens (one minute, three messages).
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from wxcore.adapters.sandbox.pushes import PushSender, event_push
 __all__ = [
     "REPLY_WINDOW",
     "REPLY_WINDOW_MESSAGES",
+    "EVENT_WINDOW",
+    "EVENT_WINDOW_MESSAGES",
     "MessageState",
     "message_state",
     "mark_interaction",
@@ -51,6 +53,9 @@ __all__ = [
 #: A user's customer-service window: 48 hours after the user's last message, five messages.
 REPLY_WINDOW = 48 * 3600.0
 REPLY_WINDOW_MESSAGES = 5
+#: After a menu click, a follow or a QR scan: one minute, three messages.
+EVENT_WINDOW = 60.0
+EVENT_WINDOW_MESSAGES = 3
 
 _INDUSTRIES = {1: ("IT科技", "互联网|电子商务"), 2: ("IT科技", "IT软件与服务"),
                4: ("IT科技", "电子技术"), 10: ("交通工具", "汽车相关"), 16: ("金融业", "银行")}
@@ -60,7 +65,7 @@ _CUSTOM_TYPES = ("text", "image", "voice", "video", "music", "news", "mpnews", "
 
 @dataclass
 class MessageState:
-    #: (appid, openid) -> [time of the user's last message, messages sent since]
+    #: (appid, openid) -> [window closes at, messages it allows, messages sent in it]
     windows: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     sent: list[dict[str, Any]] = field(default_factory=list)  # every message sent, oldest first
     industries: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -83,12 +88,16 @@ def _openid(sb: WeChatSandbox, appid: str, user: str) -> str:
     return user if len(user) == 28 and user.startswith("o") else sb.openid_for(appid, user)
 
 
-def mark_interaction(sb: WeChatSandbox, user: str = "alice", appid: str | None = None) -> str:
+def mark_interaction(sb: WeChatSandbox, user: str = "alice", appid: str | None = None, *,
+                     event: bool = False) -> str:
     """The user ``user`` (a name or an openid) wrote to the account now: opens their
-    48-hour customer-service window. Answers the openid."""
+    customer-service window, 48 hours and five messages; with ``event`` the user clicked a
+    menu, followed or scanned instead: one minute, three messages. Answers the openid."""
     appid = appid or sb.default_app.appid
     openid = _openid(sb, appid, user)
-    message_state(sb).windows[(appid, openid)] = [sb.clock(), 0]
+    length, allowed = ((EVENT_WINDOW, EVENT_WINDOW_MESSAGES) if event
+                       else (REPLY_WINDOW, REPLY_WINDOW_MESSAGES))
+    message_state(sb).windows[(appid, openid)] = [sb.clock() + length, allowed, 0]
     return openid
 
 
@@ -122,9 +131,9 @@ def event_log(sb: WeChatSandbox) -> list[dict[str, Any]]:
 def state_snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
     """What the console shows of ``appid``'s messages: open windows, sends, templates."""
     state, now = message_state(sb), sb.clock()
-    windows = [{"openid": openid, "closes_in": int(since + REPLY_WINDOW - now), "used": int(used)}
-               for (app, openid), (since, used) in state.windows.items()
-               if app == appid and now < since + REPLY_WINDOW]
+    windows = [{"openid": openid, "closes_in": int(closes - now), "left": int(allowed - used)}
+               for (app, openid), (closes, allowed, used) in state.windows.items()
+               if app == appid and now < closes]
     sent = [m for m in state.sent if m["appid"] == appid]
     templates = [t for t in state.templates.values() if t["appid"] == appid]
     if not windows and not sent and not templates:
@@ -177,12 +186,12 @@ def _touser(body: dict[str, Any]) -> str:
 
 def _use_window(sb: WeChatSandbox, appid: str, openid: str, count: bool) -> None:
     window = message_state(sb).windows.get((appid, openid))
-    if window is None or sb.clock() >= window[0] + REPLY_WINDOW:
+    if window is None or sb.clock() >= window[0]:
         raise WxFail(45015, "response out of time limit or subscription is canceled")
     if count:
-        if window[1] >= REPLY_WINDOW_MESSAGES:
+        if window[2] >= window[1]:
             raise WxFail(45047, "out of response count limit")
-        window[1] += 1
+        window[2] += 1
 
 
 @route("POST", "/cgi-bin/message/custom/send")

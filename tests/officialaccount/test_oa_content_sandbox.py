@@ -194,6 +194,15 @@ def test_customer_service_window_of_48_hours(oa: OfficialAccount, sandbox: WeCha
     with pytest.raises(errors.OutOfReplyWindowError):
         oa.send_text_message(openid, "too late")
 
+    oa_messages.mark_interaction(sandbox, openid, event=True)  # a menu click: 1 min, 3 messages
+    for number in range(3):
+        oa.send_text_message(openid, f"menu answer {number}")
+    with pytest.raises(errors.ReplyQuotaError):
+        oa.send_text_message(openid, "a fourth")
+    clock.advance(60)
+    with pytest.raises(errors.OutOfReplyWindowError):
+        oa.send_typing(openid)
+
 
 # -- template and subscription messages --------------------------------------------------------
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Literal
 
-from wxcore.checks import checked, max_length
+from wxcore.checks import checked
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
 from wxcore.officialaccount.errors import (
@@ -87,7 +87,6 @@ def custom_message(openid: str, msgtype: str, payload: Mapping[str, Any],
 def send_text_message(openid: str, content: str, *,
                       kf_account: str | None = None) -> Call[WxResult]:
     """A text (文本消息), which may hold links and Mini Program links (miniprogram_link)."""
-    max_length("content", content, 2048)
     return custom_message(openid, "text", {"content": content}, kf_account)
 
 

@@ -18,7 +18,7 @@ wxcard      a card_id                           ``{"wxcard": {"card_id": ...}}``
 
 (``preview`` takes an image as ``{"image": {"media_id": ...}}``, one image.)
 ``send_ignore_reprint``: for mpnews judged a reprint, send anyway (True) or stop (False).
-``clientmsgid`` (at most 64 characters) makes a retried send not go out twice.
+``clientmsgid`` (at most 64 bytes) makes a retried send not go out twice.
 Source: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
 """
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from wxcore.checks import at_most_one, checked, exactly_one, in_range, max_length
+from wxcore.checks import at_most_one, checked, exactly_one, in_range
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
 from wxcore.officialaccount.errors import InvalidMediaError, InvalidOpenidError, errors_of
@@ -92,7 +92,9 @@ def mass_payload(msgtype: str, content: str | Sequence[str], *,
 
 
 def _options(send_ignore_reprint: bool, clientmsgid: str | None) -> dict[str, Any]:
-    max_length("clientmsgid", clientmsgid, 64)
+    if clientmsgid is not None and len(clientmsgid.encode()) > 64:
+        raise UsageError(f"clientmsgid may have at most 64 bytes "
+                         f"(got {len(clientmsgid.encode())})")
     return {"send_ignore_reprint": int(send_ignore_reprint), "clientmsgid": clientmsgid}
 
 
@@ -163,8 +165,6 @@ SET_MASS_SPEED = Endpoint(_OA + "set_mass_speed", "POST", "/cgi-bin/message/mass
 def upload_mass_video(media_id: str, title: str, description: str = "") -> Call[MassVideoResult]:
     """Turn an uploaded video (``upload_media("video", ...)``'s media_id) into the media_id
     of an ``mpvideo`` mass message, with its title and description (群发视频)."""
-    max_length("title", title, 64)
-    max_length("description", description, 120)
     return UPLOAD_MASS_VIDEO.call(json={"media_id": media_id, "title": title,
                                         "description": description})
 

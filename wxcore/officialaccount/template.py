@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import msgspec
 
-from wxcore.checks import checked, max_length, together
+from wxcore.checks import checked, together
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
 from wxcore.miniprogram.subscribe import template_data
@@ -171,12 +171,11 @@ def send_template_message(openid: str, template_id: str, data: Mapping[str, obje
 
     ``data`` maps keywords to values (``{"thing2": "shipped"}`` or ``{"thing2": {"value":
     ...}}``). ``url`` opens a page; ``miniprogram_appid`` with ``miniprogram_pagepath`` open
-    a Mini Program page instead (``url`` stays the fallback). ``client_msg_id`` (at most 64
-    characters) de-duplicates retried sends.
+    a Mini Program page instead (``url`` stays the fallback). ``client_msg_id`` de-duplicates
+    retried sends: WeChat sends one message per openid and id within ten minutes.
     """
     if url is not None and not url.startswith(("http://", "https://")):
         raise UsageError(f"url must be an http(s) URL (got {url[:40]!r})")
-    max_length("client_msg_id", client_msg_id, 64)
     miniprogram = miniprogram_jump(miniprogram_appid, miniprogram_pagepath)
     return SEND_TEMPLATE_MESSAGE.call(json={
         "touser": openid, "template_id": template_id, "url": url, "miniprogram": miniprogram,
