@@ -26,6 +26,7 @@ import msgspec
 from wxcore.officialaccount.oauth import (
     STATE_MAX_AGE,
     AuthorizationRefusedError,
+    InvalidOAuthCodeError,
     Lang,
     Scope,
     RefreshTokenError,
@@ -218,11 +219,18 @@ class WebAuth:
     ) -> Redirect | UserInfoResult:
         """From the callback's ``code``/``state``, a known ``openid``, or nothing: the user's
         profile, or a :class:`Redirect` to WeChat's consent page (back to ``redirect_uri``).
+
+        A callback whose code was already used or expired (the user reloaded the page) falls
+        back to the stored token of ``openid``, else to a fresh redirect.
         """
         if code:
-            token = self.finish(code, state, context=context)
-            return self.oa.get_userinfo(token.openid, token.access_token, lang)
-        if state:  # WeChat comes back with the state alone when the user declines
+            try:
+                token = self.finish(code, state, context=context)
+            except InvalidOAuthCodeError as exc:
+                logger.info("web auth: callback code refused (%s); starting over", exc.errcode)
+            else:
+                return self.oa.get_userinfo(token.openid, token.access_token, lang)
+        elif state:  # WeChat comes back with the state alone when the user declines
             raise AuthorizationRefusedError("the user declined web authorization")
         if openid:
             info = self.userinfo(openid, lang)

@@ -87,6 +87,20 @@ def test_a_state_from_elsewhere_is_refused_before_the_code_is_spent(
     assert isinstance(info, oauth.UserInfoResult)
 
 
+def test_a_reloaded_callback_starts_over_or_uses_the_kept_token(
+        oa: OfficialAccount, sandbox: WeChatSandbox) -> None:
+    redirect = oa.authorize_userinfo(CALLBACK)
+    assert isinstance(redirect, Redirect)
+    args = callback_args(oa_oauth.authorize(sandbox, redirect.url, "kate"))
+    info = oa.authorize_userinfo(CALLBACK, args["code"], args["state"])
+    assert isinstance(info, oauth.UserInfoResult)
+    # The browser reloads the callback page: the code is spent (40163).
+    again = oa.authorize_userinfo(CALLBACK, args["code"], args["state"], openid=info.openid)
+    assert isinstance(again, oauth.UserInfoResult) and again.openid == info.openid
+    assert isinstance(oa.authorize_userinfo(CALLBACK, args["code"], args["state"]), Redirect)
+    assert sandbox.calls[EXCHANGE] == 3
+
+
 def test_codes_work_once_and_for_five_minutes(oa: OfficialAccount, sandbox: WeChatSandbox,
                                               clock) -> None:  # type: ignore[no-untyped-def]
     code = oa_oauth.oauth_code(sandbox, "bob")
