@@ -233,22 +233,22 @@ def blacklist(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
                  total=True)
 
 
-@route("POST", "/cgi-bin/tags/members/batchblacklist")
-def black(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
-    state = users_of(sb, req.appid)
-    with sb.lock:
-        for openid in _openid_list(sb, req, 20):
-            _mark(state.blacklist, openid, True)
-    return {"errcode": 0, "errmsg": "ok"}
+def _blacklisting(path: str, on: bool) -> Any:
+    """The batchblacklist (``on``) or batchunblacklist route: up to 20 known openids."""
+
+    @route("POST", path)
+    def handler(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+        state = users_of(sb, req.appid)
+        with sb.lock:
+            for openid in _openid_list(sb, req, 20):
+                _mark(state.blacklist, openid, on)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    return handler
 
 
-@route("POST", "/cgi-bin/tags/members/batchunblacklist")
-def unblack(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
-    state = users_of(sb, req.appid)
-    with sb.lock:
-        for openid in _openid_list(sb, req, 20):
-            _mark(state.blacklist, openid, False)
-    return {"errcode": 0, "errmsg": "ok"}
+black = _blacklisting("/cgi-bin/tags/members/batchblacklist", True)
+unblack = _blacklisting("/cgi-bin/tags/members/batchunblacklist", False)
 
 
 @route("POST", "/cgi-bin/changeopenid")
