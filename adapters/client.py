@@ -218,7 +218,8 @@ class Client(ClientBase):
                         self._log_send(effect.request)
                     answer = self.transport.send(effect.request)
                 elif type(effect) is NeedCredential:
-                    answer = self.credential_provider(effect.kind).get()
+                    provider = self._credentials.get(effect.kind)
+                    answer = (provider or self.credential_provider(effect.kind)).get()
                 elif type(effect) is Invalidate:
                     logger.info("%s: WeChat rejected the %s; renewing it once",
                                 call.request.endpoint, effect.kind)

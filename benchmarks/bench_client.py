@@ -3,21 +3,30 @@
 Run by hand (numbers from a shared machine are noisy; the ratios are what matter, and each is
 measured within one run):
 
-    python benchmarks/bench_client.py
+    python benchmarks/bench_client.py [--instructions]
 
 1. Loopback: calls per second through ``MiniProgram`` + ``Urllib3Transport`` (+ retries)
    against a minimal keep-alive HTTP server in another process, beside raw urllib3 + json
    making the same request. Target: wxcore >= 90% of raw urllib3.
-2. In-process: the cost of one call through the client with a transport answering from
-   memory, beside a hand-written floor (build the URL, one msgspec decode).
-   Target: wxcore >= 50% of the floor's calls per second.
+2. In-process: the cost of one call through the facade with a transport answering from
+   memory, beside hand-written floors (build the URL, JSON-encode a body, one msgspec
+   decode): a GET with a query (target >= 0.8 of the floor) and a POST with a JSON body
+   (target >= 0.6), as the median and spread of paired rounds. ``--instructions`` also
+   counts instructions per call under valgrind (callgrind), which stays steady when the
+   machine is busy.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import re
+import shutil
 import socket
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import msgspec
@@ -114,34 +123,106 @@ class MemoryTransport:
         pass
 
 
-def bench_in_process() -> tuple[float, float]:
-    decoder = msgspec.json.Decoder(TicketResult)
-    base = "https://api.weixin.qq.com/cgi-bin/ticket/getticket?"
+PHONE_BODY = (b'{"errcode":0,"errmsg":"ok","phone_info":{"phoneNumber":"+8613123456789",'
+              b'"purePhoneNumber":"13123456789","countryCode":"86","watermark":'
+              b'{"timestamp":1637744274,"appid":"wx1234567890abcdef"}}}')
+UNIONID_BODY = b'{"errcode":0,"errmsg":"ok","unionid":"oTmHYjg-tElZ68xxxxxxxxhy1Rgk"}'
+OPENID = "oGZUI0egBJY1zhBYw2KhdUfwVJJE"
 
-    def floor() -> object:
-        url = base + urlencode({"type": "jsapi", "access_token": TOKEN})
+
+def in_process_cases() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
+    """name -> (floor, wxcore): one call each, the transport answering from memory.
+
+    * ``get``: ``get_paid_unionid(openid, transaction_id)``, a GET with a query (like
+      user/info); floor: urlencode the query and the token, one msgspec decode.
+    * ``post_json``: ``get_phone_number(code)``; floor: urlencode the token, JSON-encode the
+      body, one msgspec decode.
+    """
+    from wxcore.adapters.miniprogram import MiniProgram
+    from wxcore.miniprogram.login import PaidUnionidResult, PhoneNumberResult
+
+    def client(body: bytes) -> MiniProgram:
+        mp = MiniProgram(APPID, transport=MemoryTransport(Response(status=200, body=body)),
+                         retry=None)
+        mp.set_access_token(TOKEN)
+        return mp
+
+    get_mp, post_mp = client(UNIONID_BODY), client(PHONE_BODY)
+    unionid = msgspec.json.Decoder(PaidUnionidResult)
+    phone = msgspec.json.Decoder(PhoneNumberResult)
+    encode = msgspec.json.Encoder().encode
+    get_base = "https://api.weixin.qq.com/wxa/getpaidunionid?"
+    post_base = "https://api.weixin.qq.com/wxa/business/getuserphonenumber?"
+
+    def get_floor() -> object:
+        url = get_base + urlencode({"openid": OPENID, "transaction_id": "4200001",
+                                    "access_token": TOKEN})
         assert url
-        return decoder.decode(BODY).ticket
+        return unionid.decode(UNIONID_BODY).unionid
 
-    client = Client(APPID, transport=MemoryTransport(Response(status=200, body=BODY)))
-    client.set_access_token(TOKEN)
+    def post_floor() -> object:
+        url = post_base + urlencode({"access_token": TOKEN})
+        assert url and encode({"code": "abc123"})
+        return phone.decode(PHONE_BODY).phone_info
 
-    def wx() -> object:
-        return client.call(fetch_ticket("jsapi")).ticket
+    return {
+        "get": (get_floor, lambda: get_mp.get_paid_unionid(OPENID, "4200001").unionid),
+        "post_json": (post_floor, lambda: post_mp.get_phone_number("abc123").phone_info),
+    }
 
-    floor_rate = wx_rate = 0.0
-    for _ in range(3):
-        floor_rate = max(floor_rate, best_rate(floor, 0.5, slices=2))
-        wx_rate = max(wx_rate, best_rate(wx, 0.5, slices=2))
-    return floor_rate, wx_rate
+
+def bench_in_process(rounds: int = 7) -> dict[str, list[float]]:
+    """Per case, the wxcore/floor ratio of each paired round (order alternating)."""
+    ratios: dict[str, list[float]] = {}
+    for name, (floor, wx) in in_process_cases().items():
+        for index in range(rounds):
+            first, second = (floor, wx) if index % 2 == 0 else (wx, floor)
+            a, b = best_rate(first, 0.2, warmup=200), best_rate(second, 0.2, warmup=200)
+            floor_rate, wx_rate = (a, b) if index % 2 == 0 else (b, a)
+            ratios.setdefault(name, []).append(wx_rate / floor_rate)
+    return ratios
+
+
+def count_instructions(case: str, which: int, calls: int) -> int:
+    """Instructions of ``calls`` calls of one side of a case, under valgrind's callgrind:
+    a count that does not depend on what else the machine is doing."""
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+         __file__, "--run", case, str(which), str(calls)],
+        capture_output=True, text=True, check=True).stderr
+    return int(re.search(r"Collected : (\d+)", out).group(1))  # type: ignore[union-attr]
+
+
+def instruction_ratios(calls: int = 2000) -> dict[str, float]:
+    """Per case, floor instructions per call / wxcore instructions per call."""
+    result = {}
+    for case in in_process_cases():
+        per_call = []
+        for which in (0, 1):
+            base = count_instructions(case, which, 0)
+            per_call.append((count_instructions(case, which, calls) - base) / calls)
+        result[case] = per_call[0] / per_call[1]
+    return result
 
 
 def main() -> None:
-    floor_rate, wx_rate = bench_in_process()
-    print("in-process (transport answers from memory)")
-    print(f"  floor (URL + one msgspec decode) {floor_rate:12,.0f} calls/s")
-    print(f"  wxcore Client.call              {wx_rate:12,.0f} calls/s")
-    print(f"  ratio {wx_rate / floor_rate:.2f} of the floor (target >= 0.50)")
+    if sys.argv[1:2] == ["--run"]:  # one side of a case, for count_instructions
+        case, which, calls = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        fn = in_process_cases()[case][which]
+        for _ in range(100):
+            fn()
+        for _ in range(calls):
+            fn()
+        return
+    targets = {"get": 0.8, "post_json": 0.6}
+    print("in-process (transport answers from memory): wxcore calls/s over the floor's")
+    for name, ratios in bench_in_process().items():
+        print(f"  {name:10s} median {statistics.median(ratios):.2f}  "
+              f"(spread {min(ratios):.2f}-{max(ratios):.2f}; target >= {targets[name]})")
+    if "--instructions" in sys.argv and shutil.which("valgrind"):
+        print("in-process, instructions per call (callgrind; steady on a busy machine)")
+        for name, ratio in instruction_ratios().items():
+            print(f"  {name:10s} {ratio:.2f} of the floor's (target >= {targets[name]})")
     raw_rate, wx_rate = bench_loopback()
     print("loopback HTTP (minimal keep-alive server in another process)")
     print(f"  raw urllib3 + json              {raw_rate:12,.0f} calls/s")

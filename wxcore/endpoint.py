@@ -39,6 +39,9 @@ __all__ = ["WxResult", "Media", "Endpoint", "Call", "TableBuilder", "json_body",
 T = TypeVar("T")
 
 
+_RAW_NAME = "wxcore:raw-body"
+
+
 class WxResult(msgspec.Struct, kw_only=True, dict=True):
     """Base of every JSON result: WeChat's ``errcode``/``errmsg`` plus the raw body.
 
@@ -48,22 +51,38 @@ class WxResult(msgspec.Struct, kw_only=True, dict=True):
 
     errcode: int = 0
     errmsg: str = ""
+    # The body this result was decoded from, set by Endpoint.parse. A field (a slot) rather
+    # than an attribute in __dict__, which costs as much as the decode itself; its JSON name
+    # is one no body can carry, so decoding never fills it and encoding leaves it out below.
+    _raw: bytes | None = msgspec.field(default=None, name=_RAW_NAME)
 
     _secret_fields: ClassVar[frozenset[str]] = SECRET_FIELDS
 
     @property
     def result_json(self) -> dict[str, Any]:
         """The whole JSON object WeChat sent, including fields this Struct does not name."""
-        raw = self.__dict__.get("_raw")
+        raw = self._raw
         if raw is None:
             built: dict[str, Any] = msgspec.to_builtins(self)
+            built.pop(_RAW_NAME, None)
             return built
         decoded: dict[str, Any] = msgspec.json.decode(raw)
         return decoded
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field but the raw body is."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name)
+                   for name in self.__struct_fields__ if name != "_raw")
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __repr__(self) -> str:
         parts = []
         for name in self.__struct_fields__:
+            if name == "_raw":
+                continue
             value = getattr(self, name)
             if name in self._secret_fields and isinstance(value, str):
                 parts.append(f"{name}={mask(value)}")
@@ -97,12 +116,18 @@ _ENVELOPE = msgspec.json.Decoder(_Envelope, strict=False)
 _ENCODER = msgspec.json.Encoder()
 def json_body(value: Any) -> bytes:
     """UTF-8 JSON without ASCII escaping, as WeChat expects (``None`` fields dropped)."""
-    if isinstance(value, Mapping):
+    # type() first: an isinstance test against the Mapping ABC costs more than the encoding.
+    if (type(value) is dict or isinstance(value, Mapping)) and None in value.values():
         value = {k: v for k, v in value.items() if v is not None}
     return _ENCODER.encode(value)
 
 
+_JSON_HEADER = (("Content-Type", "application/json"),)
+
+
 def _str(value: object) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -130,10 +155,12 @@ class Endpoint(Generic[T]):
     host: str = API_HOST
     errors: Mapping[int, type[APIError]] = field(default_factory=dict)
     _decoder: Any = field(init=False, repr=False)
+    _resend_safe: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.idempotent is None:
             object.__setattr__(self, "idempotent", self.method == "GET")
+        object.__setattr__(self, "_resend_safe", bool(self.idempotent))
         decode_type: Any = _Envelope if self.response == "binary" else self.result
         object.__setattr__(self, "_decoder", msgspec.json.Decoder(decode_type, strict=False))
 
@@ -162,11 +189,11 @@ class Endpoint(Generic[T]):
         """
         pairs: tuple[tuple[str, str], ...] = ()
         if query:
-            pairs = tuple((k, _str(v)) for k, v in query.items() if v is not None)
-        hdrs = tuple(headers)
+            pairs = tuple([(k, _str(v)) for k, v in query.items() if v is not None])
+        hdrs = headers if type(headers) is tuple else tuple(headers)
         if json is not None:
             body = json_body(json)
-            hdrs += (("Content-Type", "application/json"),)
+            hdrs = hdrs + _JSON_HEADER if hdrs else _JSON_HEADER
         elif files:
             body, content_type = encode_multipart(dict(form or {}), dict(files))
             hdrs += (("Content-Type", content_type),)
@@ -178,7 +205,7 @@ class Endpoint(Generic[T]):
             headers=hdrs,
             body=body,
             host=self.host,
-            idempotent=bool(self.idempotent if idempotent is None else idempotent),
+            idempotent=self._resend_safe if idempotent is None else idempotent,
             auth=self.auth,
         )
         return Call(request, self, credential)
@@ -200,7 +227,7 @@ class Endpoint(Generic[T]):
         else:
             if result.errcode:
                 raise self._api_error(result.errcode, result.errmsg)
-            result.__dict__["_raw"] = body
+            result._raw = body
             return result  # type: ignore[no-any-return]
         # Not the success shape: an error envelope, or a body the endpoint does not document.
         self._raise_if_api_error(body)

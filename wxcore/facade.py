@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta, timezone
 from types import MethodType
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
 
+from wxcore.checks import direct
 from wxcore.endpoint import Call
 
 __all__ = [
@@ -145,7 +146,7 @@ class FacadeMethod(Generic[P, T]):
 
     def _make(self, kind: type) -> Callable[..., Any]:
         """The plain function behind the method for clients of class ``kind``."""
-        builder = self.builder
+        builder = direct(self.builder)
         bound = self.binder is not None
         binder: Callable[[Any], Any] = self.binder.value if self.binder is not None else id
         is_async = inspect.iscoroutinefunction(getattr(kind, "call", None))
@@ -165,7 +166,7 @@ class FacadeMethod(Generic[P, T]):
         function.__name__ = self.name
         function.__qualname__ = f"{kind.__qualname__}.{self.name}"
         function.__doc__ = self.__doc__
-        function.__dict__.update(__wrapped__=builder, __signature__=self.signature())
+        function.__dict__.update(__wrapped__=self.builder, __signature__=self.signature())
         return function
 
     def signature(self) -> inspect.Signature:

@@ -60,6 +60,8 @@ class Auth(NamedTuple):
     place: Place = Place.QUERY
 
 
+_QUERY = Place.QUERY  # a module constant: reading an Enum member costs more
+
 NO_AUTH = Auth(None)
 ACCESS_TOKEN = Auth("access_token", "access_token")
 APP_SECRET_IN_QUERY = Auth("app_secret", "secret")
@@ -122,19 +124,22 @@ class Response(msgspec.Struct, frozen=True, kw_only=True):
         return f"Response(status={self.status}, {len(self.body)} bytes, {self.content_type or '-'})"
 
 
-_SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_DROP_UNRESERVED = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                          "0123456789_.-~")
 
 
 def _quote(value: str) -> str:
     # Most WeChat query values (appids, openids, codes, tokens) need no escaping: skip quote().
-    if _SAFE_CHARS.issuperset(value):
-        return value
+    # Deleting the unreserved characters in one C-level pass is the cheapest test found (a
+    # 130-character token: a third of a regex match, a fifth of a per-character set test).
+    if (value.isascii() and value.isidentifier()) or not value.translate(_DROP_UNRESERVED):
+        return value  # parameter names and most codes pass the first (cheapest) test
     return quote(value, safe="")
 
 
 def encode_query(query: Iterable[tuple[str, str]]) -> str:
     """Percent-encode ``query`` pairs as ``a=1&b=2`` (RFC 3986: spaces as ``%20``)."""
-    return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in query)
+    return "&".join([f"{_quote(k)}={_quote(v)}" for k, v in query])
 
 
 def bind(request: Request, secret: str) -> Request:
@@ -146,7 +151,7 @@ def bind(request: Request, secret: str) -> Request:
     auth = request.auth
     if auth.kind is None:
         return request
-    if auth.place is Place.QUERY:
+    if auth.place is _QUERY:
         return msgspec.structs.replace(request, query=request.query + ((auth.param, secret),))
     fields = msgspec.json.decode(request.body) if request.body else {}
     fields[auth.param] = secret

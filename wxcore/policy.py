@@ -102,6 +102,10 @@ class CallPolicy:
 
 DEFAULT_POLICY = CallPolicy()
 
+# The effects of the common credential kinds, made once (they are immutable values).
+_NEED = {kind: NeedCredential(kind) for kind in
+         ("access_token", "app_secret", "component_access_token", "component_secret")}
+
 
 def run_call(call: Call[T], policy: CallPolicy = DEFAULT_POLICY) -> Generator[Effect, Any, T]:
     """The effects one call needs, ending with its typed result (or raising)."""
@@ -111,7 +115,7 @@ def run_call(call: Call[T], policy: CallPolicy = DEFAULT_POLICY) -> Generator[Ef
     if kind is not None and call.credential is not None:
         token = Token(value=call.credential)  # carried by the call (a user's web token)
     elif kind is not None:
-        token = yield NeedCredential(kind)
+        token = yield _NEED.get(kind) or NeedCredential(kind)
     renewed = False
     busy = 0
     while True:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from wxcore.endpoint import Call, Endpoint, Media, TableBuilder, WxResult, require
+from wxcore.endpoint import Call, Endpoint, Media, TableBuilder, WxResult
 from wxcore.errors import UsageError
 from wxcore.checks import checked, exactly_one, max_length, one_of
 from wxcore.miniprogram.errors import InvalidMediaError, errors_of
@@ -352,5 +352,4 @@ IMAGE_QUERIES: tuple[ImageQuery[Any], ...] = (
 @checked
 def get_temp_media(media_id: str) -> Call[Media]:
     """Download a temporary media file (an image, a voice clip) as bytes."""
-    require(media_id=media_id)
     return GET_TEMP_MEDIA.call(query={"media_id": media_id})

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from wxcore.endpoint import Call, Endpoint, WxResult, require
+from wxcore.endpoint import Call, Endpoint, WxResult
 from wxcore.errors import UsageError
 from wxcore.checks import ENV_VERSIONS, checked, in_range, max_length, one_of, page_path
 from wxcore.miniprogram.errors import (
@@ -70,7 +70,6 @@ def generate_short_link(page_url: str, *, page_title: str | None = None,
     WeChat cuts ``page_title`` after 20 characters; ``is_permanent=False`` (default) makes a
     30-day link.
     """
-    require(page_url=page_url)
     max_length("page_url", page_url, 1024)
     return GENERATE_SHORT_LINK.call(json={"page_url": page_url, "page_title": page_title,
                                           "is_permanent": is_permanent})

@@ -11,7 +11,7 @@ import hashlib
 
 import msgspec
 
-from wxcore.endpoint import Call, Endpoint, WxResult, require
+from wxcore.endpoint import Call, Endpoint, WxResult
 from wxcore.errors import UsageError
 from wxcore.http import APP_SECRET_IN_QUERY
 from wxcore.checks import checked, exactly_one, together
@@ -139,7 +139,6 @@ GET_PLUGIN_OPEN_PID = Endpoint(
 @checked
 def code2session(appid: str, js_code: str) -> Call[Code2SessionResult]:
     """Exchange the code from ``wx.login`` for openid and session_key (no access token)."""
-    require(appid=appid, js_code=js_code)
     return CODE2SESSION.call(
         query={"appid": appid, "js_code": js_code, "grant_type": "authorization_code"}
     )
@@ -148,7 +147,6 @@ def code2session(appid: str, js_code: str) -> Call[Code2SessionResult]:
 @checked
 def get_phone_number(code: str, openid: str | None = None) -> Call[PhoneNumberResult]:
     """Exchange the code from ``<button open-type="getPhoneNumber">`` for the phone number."""
-    require(code=code)
     return GET_PHONE_NUMBER.call(json={"code": code, "openid": openid})
 
 
@@ -187,7 +185,6 @@ def get_paid_unionid(
     Identify the payment by ``transaction_id`` (WeChat Pay's order id), or by ``mch_id`` plus
     ``out_trade_no`` (the merchant's own order number) -- exactly one of the two.
     """
-    require(openid=openid)
     together(mch_id=mch_id, out_trade_no=out_trade_no)
     if exactly_one(transaction_id=transaction_id, mch_id=mch_id) == "transaction_id":
         if out_trade_no:
@@ -203,5 +200,4 @@ def get_paid_unionid(
 @checked
 def get_plugin_open_pid(code: str) -> Call[PluginOpenPidResult]:
     """Exchange the code from ``wx.pluginLogin`` for the user's openpid in the plugin."""
-    require(code=code)
     return GET_PLUGIN_OPEN_PID.call(json={"code": code})

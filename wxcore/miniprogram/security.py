@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import msgspec
 
-from wxcore.endpoint import Call, Endpoint, WxResult, require
+from wxcore.endpoint import Call, Endpoint, WxResult
 from wxcore.errors import UsageError
 from wxcore.messages.errors import MessageFormatError
 from wxcore.messages.models import MediaCheckEvent, parse_body
@@ -104,7 +104,6 @@ def msg_sec_check(openid: str, content: str, scene: int, *, title: str | None = 
                   nickname: str | None = None, signature: str | None = None
                   ) -> Call[MsgSecCheckResult]:
     """Check user text (≤ 2500 characters) for risky content, version 2."""
-    require(openid=openid, content=content)
     max_length("content", content, 2500)
     one_of("scene", scene, SCENES)
     return MSG_SEC_CHECK.call(json={
@@ -120,7 +119,6 @@ def media_check_async(openid: str, media_url: str, media_type: int | str, scene:
 
     ``media_type``: 1 or ``"audio"``, 2 or ``"image"``.
     """
-    require(openid=openid, media_url=media_url)
     if isinstance(media_type, str):
         one_of("media_type", media_type, tuple(MEDIA_TYPES))
         media_type = MEDIA_TYPES[media_type]
@@ -153,7 +151,6 @@ def get_user_risk_rank(appid: str, openid: str, scene: int, client_ip: str, *,
                        extended_info: str | None = None, is_test: bool | None = None
                        ) -> Call[UserRiskRankResult]:
     """The risk rank of a user (``scene`` 0: registration, 1: marketing cheat)."""
-    require(appid=appid, openid=openid, client_ip=client_ip)
     one_of("scene", scene, (0, 1))
     return GET_USER_RISK_RANK.call(json={
         "appid": appid, "openid": openid, "scene": scene, "client_ip": client_ip,

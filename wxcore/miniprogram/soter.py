@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wxcore.checks import checked
-from wxcore.endpoint import Call, Endpoint, WxResult, require
+from wxcore.endpoint import Call, Endpoint, WxResult
 
 __all__ = ["SoterVerifyResult", "verify_signature"]
 
@@ -23,6 +23,5 @@ VERIFY_SIGNATURE = Endpoint("miniprogram.verify_signature", "POST",
 def verify_signature(openid: str, json_string: str,
                      json_signature: str) -> Call[SoterVerifyResult]:
     """Check ``resultJSON`` / ``resultJSONSignature`` from ``wx.startSoterAuthentication``."""
-    require(openid=openid, json_string=json_string, json_signature=json_signature)
     return VERIFY_SIGNATURE.call(json={"openid": openid, "json_string": json_string,
                                        "json_signature": json_signature})

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from wxcore.endpoint import Call, Endpoint, WxResult, require
+from wxcore.endpoint import Call, Endpoint, WxResult
 from wxcore.errors import UsageError
 from wxcore.checks import checked, max_length, one_of
 from wxcore.miniprogram.errors import (
@@ -95,7 +95,6 @@ def send_subscribe_message(touser: str, template_id: str, data: Mapping[str, obj
     ``page`` is the page the card opens (may carry a query; none: not clickable);
     ``miniprogram_state``: developer / trial / formal; ``lang``: zh_CN, en_US, zh_HK, zh_TW.
     """
-    require(touser=touser, template_id=template_id)
     one_of("miniprogram_state", miniprogram_state, MINIPROGRAM_STATES)
     one_of("lang", lang, LANGS)
     return SEND_SUBSCRIBE_MESSAGE.call(json={

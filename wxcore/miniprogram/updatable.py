@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from wxcore.endpoint import Call, Endpoint, WxResult, require
+from wxcore.endpoint import Call, Endpoint, WxResult
 from wxcore.errors import UsageError
 from wxcore.checks import ENV_VERSIONS, at_most_one, checked, one_of
 
@@ -62,7 +62,6 @@ def set_updatable_msg(activity_id: str, target_state: Literal[0, 1], *,
     ``target_state=0`` needs ``member_count`` and ``room_limit``; ``target_state=1`` needs
     ``path`` and ``version_type`` (``develop``, ``trial`` or ``release``).
     """
-    require(activity_id=activity_id)
     one_of("target_state", target_state, (0, 1))
     parameters: list[dict[str, str]] = []
     if target_state == 0:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from wxcore.endpoint import Call, Endpoint, Media, require
+from wxcore.endpoint import Call, Endpoint, Media
 from wxcore.errors import UsageError
 from wxcore.checks import ENV_VERSIONS, checked, in_range, max_length, one_of, page_path
 from wxcore.miniprogram.errors import InvalidPageError, LifetimeLimitError, errors_of
@@ -71,7 +71,6 @@ def get_wxacode(path: str, *, width: int | None = None, auto_color: bool | None 
                 line_color: Color | None = None, is_hyaline: bool | None = None,
                 env_version: str | None = None) -> Call[Media]:
     """A Mini Program code opening ``path`` (≤ 1024 characters, may carry a query)."""
-    require(path=path)
     max_length("path", path, 1024)
     style = _style(width, auto_color, line_color, is_hyaline, env_version)
     return GET_WXACODE.call(json={"path": path, **style})
@@ -86,7 +85,6 @@ def get_wxacode_unlimited(scene: str, *, page: str | None = None,
     """A Mini Program code carrying ``scene`` (1-32 characters of ``0-9A-Za-z`` and
     ``!#$&'()*+,/:;=?@-._~``) to ``page`` (published, no leading ``/``, no query; default the
     home page). ``check_path=False`` allows a page not yet published."""
-    require(scene=scene)
     if not _SCENE.match(scene):
         raise UsageError("scene must be 1-32 characters of 0-9A-Za-z and !#$&'()*+,/:;=?@-._~ "
                          f"(got {len(scene)} characters: {scene[:40]!r})")
@@ -99,7 +97,6 @@ def get_wxacode_unlimited(scene: str, *, page: str | None = None,
 @checked
 def create_wxaqrcode(path: str, *, width: int | None = None) -> Call[Media]:
     """A square QR code opening ``path`` (≤ 128 characters)."""
-    require(path=path)
     max_length("path", path, 128)
     in_range("width", width, 280, 1280)
     return CREATE_WXAQRCODE.call(json={"path": path, "width": width})
