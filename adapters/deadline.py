@@ -19,32 +19,40 @@ Nested deadlines only tighten: the inner one is the earlier of the two.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 __all__ = ["deadline", "time_left"]
 
 _DEADLINE: ContextVar[float | None] = ContextVar("wxcore_deadline", default=None)
 
 
-@contextmanager
-def deadline(seconds: float | None) -> Iterator[float | None]:
+class deadline:
     """Limit the enclosed code to ``seconds`` from now (None: no new limit).
 
-    Yields the absolute deadline in effect (``time.monotonic()`` units), or None.
+    ``with deadline(s) as limit``: ``limit`` is the absolute deadline in effect
+    (``time.monotonic()`` units), or None. A small class rather than a generator-based
+    context manager: every call enters one, and this costs a quarter as much.
     """
-    outer = _DEADLINE.get()
-    if seconds is None:
-        yield outer
-        return
-    mine = time.monotonic() + seconds
-    effective = mine if outer is None else min(outer, mine)
-    token = _DEADLINE.set(effective)
-    try:
-        yield effective
-    finally:
-        _DEADLINE.reset(token)
+
+    __slots__ = ("seconds", "_token")
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self._token: Token[float | None] | None = None
+
+    def __enter__(self) -> float | None:
+        outer = _DEADLINE.get()
+        if self.seconds is None:
+            return outer
+        mine = time.monotonic() + self.seconds
+        effective = mine if outer is None else min(outer, mine)
+        self._token = _DEADLINE.set(effective)
+        return effective
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _DEADLINE.reset(self._token)
+            self._token = None
 
 
 def time_left() -> float | None:
