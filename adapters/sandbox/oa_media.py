@@ -82,7 +82,7 @@ def state_snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
     """What the console shows of ``appid``'s media: live temporary media, material counts."""
     state, now = media_state(sb), sb.clock()
     temporary = [{"media_id": mid, "type": m.media_type, "bytes": len(m.file.content),
-                  "expires_in": int(m.created_at + TEMP_MEDIA_LIFETIME - now)}
+                  "expires_at": int(m.created_at + TEMP_MEDIA_LIFETIME)}
                  for mid, m in state.temporary.items()
                  if m.appid == appid and now < m.created_at + TEMP_MEDIA_LIFETIME]
     counts: dict[str, int] = {}

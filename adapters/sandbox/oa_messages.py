@@ -131,7 +131,7 @@ def event_log(sb: WeChatSandbox) -> list[dict[str, Any]]:
 def state_snapshot(sb: WeChatSandbox, appid: str) -> dict[str, Any]:
     """What the console shows of ``appid``'s messages: open windows, sends, templates."""
     state, now = message_state(sb), sb.clock()
-    windows = [{"openid": openid, "closes_in": int(closes - now), "left": int(allowed - used)}
+    windows = [{"openid": openid, "closes_at": int(closes), "left": int(allowed - used)}
                for (app, openid), (closes, allowed, used) in state.windows.items()
                if app == appid and now < closes]
     sent = [m for m in state.sent if m["appid"] == appid]

@@ -344,3 +344,19 @@ def test_events_go_to_the_consoles_push_target_too(
     sent = oa.send_template_message(sandbox.openid_for(app.appid, "fay"), template_id,
                                     {"thing1": "Ready"})
     assert [p.MsgID for p in received if isinstance(p, TemplateSendJobFinishEvent)] == [sent.msgid]
+
+
+def test_the_console_section_shows_media_drafts_and_messages(
+        oa: OfficialAccount, sandbox: WeChatSandbox, clock) -> None:  # type: ignore[no-untyped-def]
+    uploaded = oa.upload_media("image", PNG)
+    thumb = oa.add_material("thumb", JPEG).media_id
+    oa.add_draft([article(thumb, "Console")])
+    openid = oa_messages.mark_interaction(sandbox, "gina")
+    oa.send_text_message(openid, "hi")
+    section = sandbox.app_state(oa.appid)["official_account"]
+    assert section["media"]["temporary"][0]["media_id"] == uploaded.media_id
+    assert section["drafts"]["drafts"][0]["titles"] == ["Console"]
+    assert section["messages"]["windows"] == [
+        {"openid": openid, "closes_at": int(clock()) + 48 * 3600, "left": 4}]
+    clock.advance(5)  # absolute times: nothing changes while time passes
+    assert sandbox.app_state(oa.appid)["official_account"] == section

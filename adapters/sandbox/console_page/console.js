@@ -166,6 +166,9 @@ async function clickMenu(button) {
   catch (error) { $("push-error").textContent = error.message; }
 }
 
+// The parts of the Official Account section drawn as tables; the others are shown as JSON.
+const OA_DRAWN = ["menu", "followers", "tags", "qrcodes", "web_auth"];
+
 function renderOfficialAccount(section) {
   if (!section || !Object.keys(section).length) return empty();
   const rows = (items, columns) => items && items.length ? el("table", {},
@@ -178,7 +181,11 @@ function renderOfficialAccount(section) {
     el("h3", {}, "Tags"), rows(section.tags, ["id", "name", "count"]),
     el("h3", {}, "QR tickets"), rows(section.qrcodes, ["ticket", "scene", "expires"]),
     el("h3", {}, "Web authorization"), rows(section.web_auth && section.web_auth.grants,
-      ["user", "openid", "scope"]));
+      ["user", "openid", "scope"]),
+    // media, drafts, messages and any later part: shown as JSON
+    Object.entries(section).filter(([name]) => !OA_DRAWN.includes(name))
+      .map(([name, data]) => el("details", {}, el("summary", {}, name),
+        el("pre", {}, JSON.stringify(data, null, 2)))));
 }
 
 function renderOtherSections(app) {
