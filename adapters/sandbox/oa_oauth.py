@@ -11,7 +11,7 @@ the user on WeChat's consent page.
   30 days still count from the authorization (40030 unknown, 42002 expired). WeChat's docs
   say the refresh token lives 30 days; whether a refresh extends it is not documented: the
   sandbox assumes it does not.
-* ``sns/userinfo`` needs scope snsapi_userinfo (48001 otherwise) and the token's own openid
+* ``sns/userinfo`` needs scope snsapi_userinfo or snsapi_login (48001 for snsapi_base) and the token's own openid
   (40003); ``sns/auth`` answers ok, or 40003 / 42001 as WeChat's examples show.
   A revoked or unknown user token is 40001, an expired one 42001.
 """
@@ -147,7 +147,7 @@ def access_token(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
         state.by_access[grant.access_token] = grant
         state.by_refresh[grant.refresh_token] = grant
     answer = _answer(grant, now)
-    if code.scope == "snsapi_userinfo":
+    if code.scope != "snsapi_base":
         answer["unionid"] = sb.unionid_for(code.user)
     return answer
 
@@ -194,7 +194,7 @@ def _user_grant(sb: WeChatSandbox, req: SandboxRequest) -> _Grant:
 @route("GET", "/sns/userinfo", auth="none")
 def userinfo(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     grant = _user_grant(sb, req)
-    if grant.scope != "snsapi_userinfo":
+    if grant.scope not in ("snsapi_userinfo", "snsapi_login"):  # website login may read it
         raise WxFail(48001, "api unauthorized")
     lang = req.query.get("lang", "zh_CN")
     if lang not in ("zh_CN", "zh_TW", "en"):

@@ -155,6 +155,15 @@ def test_base_scope_gets_no_profile_and_a_decline_is_reported(oa: OfficialAccoun
         oa.authorize_userinfo(CALLBACK, None, declined["state"])
 
 
+def test_website_login_reads_the_profile_too(oa: OfficialAccount,
+                                             sandbox: WeChatSandbox) -> None:
+    url = oa.qrconnect_url(CALLBACK, "w1")
+    args = callback_args(oa_oauth.authorize(sandbox, url, "liam"))
+    token = oa.get_user_access_token(args["code"])
+    assert token.scope == "snsapi_login" and args["state"] == "w1"
+    assert oa.get_userinfo(token.openid, token.access_token).nickname == "liam"
+
+
 def test_a_revoked_grant_sends_the_user_back_through_wechat(oa: OfficialAccount,
                                                             sandbox: WeChatSandbox) -> None:
     info = login(oa, sandbox, "frank")
