@@ -3,7 +3,8 @@
 Drafts are stored per app (each article's ``thumb_media_id`` must be one of the app's
 permanent materials, else 40007); ``freepublish/submit`` moves a draft out of the draft box
 into a publication that the sandbox publishes at once (``publish_status`` 0, an
-``article_id`` and article URLs); a publication's articles can be deleted one by one
+``article_id`` and article URLs, and the ``PUBLISHJOBFINISH`` push to the app's message
+server, see ``oa_messages.set_message_server``); a publication's articles can be deleted one by one
 (status 5 once all are gone). Test hook: :func:`hold_publishing` leaves the next
 publications "publishing" (status 1), as while WeChat reviews them.
 
@@ -17,9 +18,12 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from wxcore.messages.xml import cdata
+
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
 from wxcore.adapters.sandbox.oa_console import oa_part
 from wxcore.adapters.sandbox.oa_media import material_ids, page_of
+from wxcore.adapters.sandbox.oa_messages import push_event
 
 __all__ = ["DraftState", "draft_state", "hold_publishing", "state_snapshot"]
 
@@ -59,13 +63,28 @@ def draft_state(sb: WeChatSandbox) -> DraftState:
 
 
 def hold_publishing(sb: WeChatSandbox, hold: bool = True) -> None:
-    """Leave later publications in review ("publishing") until called with False."""
+    """Leave later publications in review ("publishing") until called with False, which
+    publishes them (each with its PUBLISHJOBFINISH push)."""
     state = draft_state(sb)
     state.hold = hold
     if not hold:
         for publication in state.publications.values():
             if publication.status == 1:
                 publication.status = 0
+                _push_finished(sb, publication)
+
+
+def _push_finished(sb: WeChatSandbox, publication: Publication) -> None:
+    """PUBLISHJOBFINISH, with PublishEventInfo as WeChat nests it."""
+    items = "".join(f"<item><idx>{i}</idx><article_url>{cdata(a['url'])}</article_url></item>"
+                    for i, a in enumerate(_live_articles(publication), 1))
+    info = (f"<PublishEventInfo><publish_id>{publication.publish_id}</publish_id>"
+            f"<publish_status>{publication.status}</publish_status>"
+            f"<article_id>{cdata(publication.article_id)}</article_id>"
+            f"<article_detail><count>{len(publication.articles)}</count>{items}</article_detail>"
+            f"</PublishEventInfo>")
+    push_event(sb, publication.appid, sb.openid_for(publication.appid, "publish-job"),
+               "PUBLISHJOBFINISH", xml=info)
 
 
 @oa_part("drafts")
@@ -197,6 +216,8 @@ def submit_publish(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
                               draft.articles, sb.clock(), secrets.token_urlsafe(24),
                               state.next_msg_data_id, status=1 if state.hold else 0)
     state.publications[publication.publish_id] = publication
+    if publication.status == 0:
+        _push_finished(sb, publication)
     return {"errcode": 0, "errmsg": "ok", "publish_id": publication.publish_id,
             "msg_data_id": publication.msg_data_id}
 

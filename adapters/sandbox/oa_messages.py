@@ -9,8 +9,9 @@ subscription notifications and mass messages, with the event pushes WeChat sends
   answer a ``msgid``; subscription notifications need an added template too, and the user's
   consent, one message per :func:`grant_subscription` (else 43101).
 * Mass messages answer ``msg_id``; their status is SEND_SUCCESS at once.
-* After a template send WeChat pushes ``TEMPLATESENDJOBFINISH`` and after a mass send
-  ``MASSSENDJOBFINISH`` to the app's message server. When one is set with
+* After a template send WeChat pushes ``TEMPLATESENDJOBFINISH``, after a mass send
+  ``MASSSENDJOBFINISH`` (and after publishing ``PUBLISHJOBFINISH``, from ``oa_drafts``) to
+  the app's message server. When one is set with
   :func:`set_message_server` (or as the console's push target) the sandbox signs (and in safe mode encrypts) that push with
   :class:`~wxcore.adapters.sandbox.pushes.PushSender` and POSTs it before answering the
   API call (WeChat sends it a moment later); every attempt is kept in :func:`event_log`.
@@ -151,14 +152,20 @@ def next_id(sb: WeChatSandbox) -> int:
 
 
 def push_event(sb: WeChatSandbox, appid: str, openid: str, event: str,
-                **fields: str | int) -> None:
-    """Sign and POST one event push to ``appid``'s message server, if it has one."""
+               xml: str = "", **fields: str | int) -> None:
+    """Sign and POST one event push to ``appid``'s message server, if it has one.
+
+    ``fields`` are the event's flat elements; ``xml`` adds nested ones, already XML
+    (PUBLISHJOBFINISH's ``PublishEventInfo``).
+    """
     state = message_state(sb)
     sender = state.senders.get(appid) or target_sender(sb, appid)
     if sender is None:
         return
     body = event_push(sb.apps[appid].original_id, openid, event,
                       create_time=int(sb.clock()), **fields)
+    if xml:
+        body = body.removesuffix(b"</xml>") + xml.encode() + b"</xml>"
     outcome: dict[str, Any] = {"appid": appid, "event": event, "fields": dict(fields),
                                "sent_at": time.time()}
     try:

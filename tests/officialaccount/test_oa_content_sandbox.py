@@ -321,13 +321,21 @@ def test_over_loopback_template_and_mass_sends_push_their_job_events(
         job = oa.send_mass_to_users([openid, sandbox.openid_for(app.appid, "erin")], "text", "hi")
         uploaded = oa.upload_media("image", PNG)  # multipart over real HTTP too
         assert oa.download_media(uploaded.media_id).content == PNG  # type: ignore[union-attr]
+        thumb = oa.add_material("thumb", JPEG).media_id
+        task = oa.submit_publish(oa.add_draft([article(thumb)]).media_id)
+        article_id = oa.get_publish_status(task.publish_id).article_id
 
     finished = [p for p in received if isinstance(p, TemplateSendJobFinishEvent)]
     assert [(p.MsgID, p.Status, p.FromUserName) for p in finished] == [(sent.msgid, "success", openid)]
     mass = [p for p in received if p.raw.get("Event") == "MASSSENDJOBFINISH"]
     assert [(int(p.raw["MsgID"]), p.raw["Status"], int(p.raw["SentCount"])) for p in mass] == \
         [(job.msg_id, "send success", 2)]
-    assert [e["status"] for e in oa_messages.event_log(sandbox)] == [200, 200]
+    published = [p for p in received if p.raw.get("Event") == "PUBLISHJOBFINISH"]
+    assert len(published) == 1
+    info = published[0].raw["PublishEventInfo"]
+    assert (info["publish_id"], info["article_id"], info["article_detail"]["count"]) == \
+        (task.publish_id, article_id, "1")
+    assert [e["status"] for e in oa_messages.event_log(sandbox)] == [200, 200, 200]
 
 
 def test_events_go_to_the_consoles_push_target_too(
