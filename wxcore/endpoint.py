@@ -194,8 +194,8 @@ class Endpoint(Generic[T]):
         if json is not None:
             body = json_body(json)
             hdrs = hdrs + _JSON_HEADER if hdrs else _JSON_HEADER
-        elif files:
-            body, content_type = encode_multipart(dict(form or {}), dict(files))
+        elif files or form:
+            body, content_type = encode_multipart(dict(form or {}), dict(files or {}))
             hdrs += (("Content-Type", content_type),)
         request = Request(
             method=self.method,

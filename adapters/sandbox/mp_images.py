@@ -178,7 +178,9 @@ def _pos(left: int, top: int, right: int, bottom: int) -> dict[str, Any]:
 @route("POST", "/cv/img/aicrop")
 def aicrop(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     _image(req)
-    ratios = [r for r in req.query.get("ratios", "1").split(",") if r] or ["1"]
+    form = multipart_parts(req).get("ratios")
+    text = form.content.decode() if form is not None else "1"
+    ratios = [r for r in text.split(",") if r] or ["1"]
     if len(ratios) > 5:
         raise WxFail(47001, "data format error: at most 5 ratios")
     width, height = 900, 700

@@ -59,9 +59,6 @@ BUILDS: list[tuple[str, Callable[[], Call[Any]], str, str, dict[str, str], Any]]
      {"begin_date": "20240201", "end_date": "20240229"}),
     ("ocr_idcard_url", lambda: images.ocr_id_card("https://example.com/id.jpg"),
      "POST", "/cv/ocr/idcard", {"img_url": "https://example.com/id.jpg", "type": "photo"}, None),
-    ("aicrop_ratios", lambda: images.ai_crop("https://example.com/a.jpg", ratios=[1, 2.35]),
-     "POST", "/cv/img/aicrop", {"img_url": "https://example.com/a.jpg", "ratios": "1,2.35"},
-     None),
     ("temp_media", lambda: images.get_temp_media("MEDIA_ID"),
      "GET", "/cgi-bin/media/get", {"media_id": "MEDIA_ID"}, None),
     ("msg_sec_check", lambda: security.msg_sec_check(OPENID, "你好", 2, title="t"),
@@ -134,6 +131,58 @@ def test_builder_makes_the_documented_request(make: Callable[[], Call[Any]], met
     assert "access_token" not in request.target
 
 
+def test_ai_crop_sends_ratios_as_a_form_field_with_an_image_url_too() -> None:
+    # The doc's example: curl -F 'ratios=1,2.35' ".../cv/img/aicrop?img_url=...".
+    from wxcore.adapters.cassette.multipart import parse_multipart
+
+    for call in (images.ai_crop("https://example.com/a.jpg", ratios=[1, 2.35]),
+                 images.ai_crop(img=images.image_file(bytes.fromhex("ffd8ffe0") + b"x" * 20),
+                                ratios="1, 2.35")):
+        request = call.request
+        assert "ratios" not in dict(request.query)
+        content_type = dict(request.headers)["Content-Type"]
+        parts = {p.name: p.content for p in parse_multipart(request.body, content_type) or []}
+        assert parts["ratios"] == b"1,2.35"
+    assert dict(images.ai_crop("https://example.com/a.jpg").request.query) == {
+        "img_url": "https://example.com/a.jpg"}
+
+
+def test_local_rules_follow_wechats_documentation() -> None:
+    # URL Link / Scheme examples open "/pages/...": a leading slash is fine there.
+    assert body(links.generate_urllink(path="/pages/a/a"))["path"] == "/pages/a/a"
+    assert body(links.generate_scheme(path="/pages/a/a"))["jump_wxa"]["path"] == "/pages/a/a"
+    with pytest.raises(UsageError, match="may not start with '/'"):
+        wxacode.get_wxacode_unlimited("s", page="/pages/a/a")  # wxacode's page keeps the rule
+    assert body(security.get_user_risk_rank("wx1", OPENID, 2, "1.2.3.4"))["scene"] == 2
+    with pytest.raises(UsageError, match="scene"):
+        security.get_user_risk_rank("wx1", OPENID, 3, "1.2.3.4")
+    with pytest.raises(UsageError, match="scancode_time"):
+        wxacode.get_wxacode("pages/a?x=1&scancode_time=2")
+    assert body(wxacode.get_wxacode("pages/a?scancode=1"))["path"] == "pages/a?scancode=1"
+    upper = hashlib.sha256(b"x").hexdigest().upper()
+    assert body(login.check_encrypted_data(upper))["encrypted_msg_hash"] == upper.lower()
+
+
+@pytest.mark.parametrize("keyword,value,accepted", [
+    ("name1", "John Smith-Jr", True),          # letters and symbols, up to 20
+    ("name1", "A" * 20, True),
+    ("name1", "A" * 21, False),
+    ("name1", "张三丰", True),
+    ("name1", "张" * 11, False),               # Chinese: up to 10
+    ("name1", "张三 Zhang", True),             # mixed counts as Chinese: 8 characters
+    ("phrase2", "配送中", True),
+    ("phrase2", "配送中ok", False),            # Chinese characters only
+    ("phrase2", "货物正在配送", False),         # at most 5
+])
+def test_subscribe_name_and_phrase_rules(keyword: str, value: str, accepted: bool) -> None:
+    make = lambda: subscribe.send_subscribe_message(OPENID, "tpl", {keyword: value})  # noqa: E731
+    if accepted:
+        assert body(make())["data"] == {keyword: {"value": value}}
+    else:
+        with pytest.raises(UsageError, match=keyword):
+            make()
+
+
 def test_check_encrypted_data_hashes_the_data_itself() -> None:
     data = "CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZM=="
     expected = hashlib.sha256(data.encode()).hexdigest()
@@ -166,7 +215,7 @@ def test_image_file_names_a_nameless_upload_by_its_type() -> None:
 
 USAGE_ERRORS: list[tuple[str, Callable[[], object], str]] = [
     ("hash_or_data_neither", lambda: login.check_encrypted_data(), "exactly one of"),
-    ("hash_not_hex", lambda: login.check_encrypted_data("xyz"), "64 lowercase hex"),
+    ("hash_not_hex", lambda: login.check_encrypted_data("xyz"), "64 hex digits"),
     ("paid_neither", lambda: login.get_paid_unionid(OPENID), "got neither"),
     ("paid_half_pair", lambda: login.get_paid_unionid(OPENID, mch_id="123"),
      "out_trade_no is missing"),

@@ -274,18 +274,21 @@ GET_TEMP_MEDIA = Endpoint(
 
 
 def _image_call(endpoint: Endpoint[R], img_url: str | None, img: File | None,
-                **extra: str | None) -> Call[R]:
-    """The call with the image as ``img_url`` in the query, or as the multipart field ``img``."""
+                form: dict[str, str] | None = None, **extra: str | None) -> Call[R]:
+    """The call with the image as ``img_url`` in the query, or as the multipart field ``img``;
+    ``form`` fields go in a multipart body either way, ``extra`` in the query."""
     if exactly_one(img_url=img_url, img=img) == "img_url":
         assert img_url is not None
         if not img_url.startswith(("http://", "https://")):
             raise UsageError(f"img_url must be an http(s) URL (got {img_url[:40]!r})")
         max_length("img_url", img_url, 2048)
+        if form:
+            return endpoint.call(query={"img_url": img_url, **extra}, files={}, form=form)
         return endpoint.call(query={"img_url": img_url, **extra})
     if not isinstance(img, File):
         raise UsageError("img must be a wxcore.multipart.File (see image_file)")
     checked = image_file(img.content, img.filename)
-    return endpoint.call(query=extra, files={"img": checked})
+    return endpoint.call(query=extra, files={"img": checked}, form=form)
 
 
 @checked
@@ -305,7 +308,9 @@ def ai_crop(img_url: str | None = None, img: File | None = None, *,
             except ValueError:
                 raise UsageError(f"ratios must be positive numbers (got {item!r})") from None
         text = ",".join(items)
-    return _image_call(AI_CROP, img_url, img, ratios=text)
+    # ratios is a form field, with an upload and with img_url alike (the doc's curl examples:
+    # https://developers.weixin.qq.com/doc/service/api/openpoc/image/api_imgaicrop.html).
+    return _image_call(AI_CROP, img_url, img, form={"ratios": text} if text else None)
 
 
 @checked

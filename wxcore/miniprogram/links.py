@@ -106,7 +106,10 @@ def expiry(expire_type: int | None, expire_time: int | None, expire_interval: in
 
 
 def _page(path: str | None, query: str | None, env_version: str | None) -> None:
-    page_path("path", path, leading_slash=False)
+    # WeChat's request examples for both use "/pages/...": a leading slash is accepted here
+    # (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/url-link/generateUrlLink.html,
+    # https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/url-scheme/generateScheme.html).
+    page_path("path", path, leading_slash=True)
     max_length("query", query, 1024)
     one_of("env_version", env_version, ENV_VERSIONS)
 

@@ -167,8 +167,9 @@ def check_encrypted_data(
     if given == "encrypted_data":
         encrypted_msg_hash = hash_encrypted_data(str(encrypted_data))
     assert encrypted_msg_hash is not None
+    encrypted_msg_hash = encrypted_msg_hash.lower()  # hex digits in either case
     if len(encrypted_msg_hash) != 64 or any(c not in "0123456789abcdef" for c in encrypted_msg_hash):
-        raise UsageError("encrypted_msg_hash must be 64 lowercase hex digits (a SHA-256)")
+        raise UsageError("encrypted_msg_hash must be 64 hex digits (a SHA-256)")
     return CHECK_ENCRYPTED_DATA.call(json={"encrypted_msg_hash": encrypted_msg_hash})
 
 

@@ -150,8 +150,12 @@ def get_user_risk_rank(appid: str, openid: str, scene: int, client_ip: str, *,
                        mobile_no: str | None = None, email_address: str | None = None,
                        extended_info: str | None = None, is_test: bool | None = None
                        ) -> Call[UserRiskRankResult]:
-    """The risk rank of a user (``scene`` 0: registration, 1: marketing cheat)."""
-    one_of("scene", scene, (0, 1))
+    """The risk rank of a user (``scene`` 0: registration, 1: marketing cheat, 2: UGC).
+
+    Scene 2 is listed by the current page,
+    https://developers.weixin.qq.com/minigame/dev/api-backend/safety-control-capability/api_getuserriskrank.html
+    """
+    one_of("scene", scene, (0, 1, 2))
     return GET_USER_RISK_RANK.call(json={
         "appid": appid, "openid": openid, "scene": scene, "client_ip": client_ip,
         "mobile_no": mobile_no, "email_address": email_address,

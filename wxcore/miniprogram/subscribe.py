@@ -51,6 +51,8 @@ SEND_SUBSCRIBE_MESSAGE = Endpoint(
 _KEYWORD = re.compile(r"^([a-z_]+?)(\d+)$")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _LETTERS = re.compile(r"^[A-Za-z]+$")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_ALL_HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
 _LIMITS = {"thing": 20, "number": 32, "letter": 32, "symbol": 5, "character_string": 32,
            "phone_number": 17, "car_number": 8, "phrase": 5}
 
@@ -62,7 +64,11 @@ def _check_value(keyword: str, value: str) -> None:
     kind = match.group(1)
     limit = _LIMITS.get(kind)
     if kind == "name":
-        limit = 20 if _LETTERS.match(value) else 10
+        # 10 Chinese characters, or 20 letters or symbols; a mixed name counts as Chinese
+        # (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html).
+        limit = 10 if _HAN.search(value) else 20
+    if kind == "phrase" and not _ALL_HAN.match(value):
+        raise UsageError(f"data[{keyword!r}] must be Chinese characters only (phrase, up to 5)")
     if limit is not None:
         max_length(f"data[{keyword!r}]", value, limit)
     if kind == "number" and not _NUMBER.match(value):

@@ -70,8 +70,15 @@ def _style(width: int | None, auto_color: bool | None, color: Color | None,
 def get_wxacode(path: str, *, width: int | None = None, auto_color: bool | None = None,
                 line_color: Color | None = None, is_hyaline: bool | None = None,
                 env_version: str | None = None) -> Call[Media]:
-    """A Mini Program code opening ``path`` (≤ 1024 characters, may carry a query)."""
+    """A Mini Program code opening ``path`` (≤ 1024 characters, may carry a query).
+
+    ``scancode_time`` is a parameter WeChat reserves and may not appear in the query
+    (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getQRCode.html).
+    """
     max_length("path", path, 1024)
+    _, _, query = path.partition("?")
+    if any(pair.partition("=")[0] == "scancode_time" for pair in query.split("&")):
+        raise UsageError("path may not carry scancode_time: WeChat reserves that parameter")
     style = _style(width, auto_color, line_color, is_hyaline, env_version)
     return GET_WXACODE.call(json={"path": path, **style})
 
