@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from wxcore.endpoint import Call
 from wxcore.errors import UsageError
@@ -40,10 +40,25 @@ from wxcore.adapters.tokens import (
 )
 from wxcore.adapters.transport import Transport, Urllib3Transport
 
-__all__ = ["ClientBase", "Client"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["ClientOptions", "ClientBase", "Client"]
 
 T = TypeVar("T")
 logger = logging.getLogger("wxcore.client")
+
+
+class ClientOptions(TypedDict, total=False):
+    """What every executor takes besides appid and secret (see :class:`ClientBase`); each
+    client's ``__init__`` accepts these as keywords, typed once here."""
+
+    token_provider: TokenProvider | None
+    token_store: TokenStore | None
+    token_api: Literal["stable", "token"]
+    ticket_providers: Mapping[str, TokenProvider] | None
+    policy: CallPolicy
+    clock: Callable[[], float]
 
 
 class ClientBase:
@@ -63,18 +78,14 @@ class ClientBase:
       every kind of client that shares a store shares its keys.
     """
 
-    def __init__(
-        self,
-        appid: str,
-        secret: str | None = None,
-        *,
-        token_provider: TokenProvider | None = None,
-        token_store: TokenStore | None = None,
-        token_api: Literal["stable", "token"] = "stable",
-        ticket_providers: Mapping[str, TokenProvider] | None = None,
-        policy: CallPolicy = DEFAULT_POLICY,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, appid: str, secret: str | None = None,
+                 **options: Unpack[ClientOptions]) -> None:
+        token_provider = options.get("token_provider")
+        token_store = options.get("token_store")
+        token_api = options.get("token_api", "stable")
+        ticket_providers = options.get("ticket_providers")
+        policy = options.get("policy", DEFAULT_POLICY)
+        clock = options.get("clock", time.time)
         if not appid or not isinstance(appid, str):
             raise UsageError("appid is required (a non-empty string)")
         if token_api not in ("stable", "token"):
@@ -164,13 +175,8 @@ class Client(ClientBase):
         *,
         transport: Transport | None = None,
         retry: RetryPolicy | None = DEFAULT_RETRY_POLICY,
-        token_provider: TokenProvider | None = None,
-        token_store: TokenStore | None = None,
-        token_api: Literal["stable", "token"] = "stable",
-        ticket_providers: Mapping[str, TokenProvider] | None = None,
-        policy: CallPolicy = DEFAULT_POLICY,
-        clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._sleep = sleep
         base = transport if transport is not None else Urllib3Transport()
@@ -178,9 +184,7 @@ class Client(ClientBase):
             RetryingTransport(base, retry, sleep=sleep) if retry is not None else base
         )
         self._deadline = retry.deadline if retry is not None else None
-        super().__init__(appid, secret, token_provider=token_provider, token_store=token_store,
-                         token_api=token_api, ticket_providers=ticket_providers, policy=policy,
-                         clock=clock)
+        super().__init__(appid, secret, **options)
 
     def _default_token_provider(self, secret: str | None) -> TokenProvider:
         if not secret:

@@ -66,6 +66,7 @@ reveal_type(mp.generate_urllink(path="pages/a"))     # probe:urllink
 mp.code2session(123)                                 # probe:wrong_type
 mp.get_phone_number(cod="x")                         # probe:wrong_name
 mp.get_daily_retain("20240311", today=None)          # probe:bound_today
+MiniProgram("wx1", "s", token_api="plain")           # probe:client_option
 reveal_type(mp.get_rid("61725984-6126f6f9"))         # probe:shared_operations
 from wxcore.adapters.officialaccount import OfficialAccount
 oa = OfficialAccount("wx1234567890abcdef", "secret")
@@ -116,6 +117,7 @@ def test_users_type_checker_sees_the_builders_types(package_tree: pathlib.Path,
     assert 'Argument 1 has incompatible type "int"; expected "str"' in at("wrong_type")
     assert 'Unexpected keyword argument "cod"' in at("wrong_name")
     assert 'Unexpected keyword argument "today"' in at("bound_today")  # not the user's to pass
+    assert '"token_api"' in at("client_option") and "plain" in at("client_option")
     assert at("shared_operations") == 'Revealed type is "wxcore.officialaccount.operations.RidResult"'
     assert at("oa_menu") == 'Revealed type is "wxcore.officialaccount.menus.MenuResult"'
     assert "Too many arguments" in at("oa_bound_appid")  # the client supplies its appid
