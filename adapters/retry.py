@@ -26,14 +26,16 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-
-import tenacity
+from typing import TYPE_CHECKING
 
 from wxcore.errors import ConnectError, ReadError, TransportError
 from wxcore.http import Request, Response
 
 from wxcore.adapters.deadline import deadline, time_left
 from wxcore.adapters.transport import Transport
+
+if TYPE_CHECKING:  # tenacity is imported on the first retry: most processes never retry
+    import tenacity
 
 __all__ = ["RetryPolicy", "DEFAULT_RETRY_POLICY", "RetryingTransport"]
 
@@ -70,7 +72,7 @@ class RetryPolicy:
 DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
-class _WaitBudget(tenacity.stop.stop_base):
+class _WaitBudget:
     """Stop when the next wait would take the total waited past the policy's bound."""
 
     def __init__(self, policy: RetryPolicy) -> None:
@@ -137,6 +139,8 @@ class RetryingTransport:
 
     def _retry(self, request: Request, first: Response | TransportError) -> Response:
         """Attempts 2..n under tenacity; attempt 1's outcome (``first``) is replayed to it."""
+        import tenacity
+
         pending: Iterator[Response | TransportError] = iter((first,))
 
         def attempt() -> Response:

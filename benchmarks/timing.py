@@ -27,3 +27,15 @@ def best_rate(fn: Callable[[], object], window: float, slices: int = 1, warmup: 
                 break
         best = max(best, n / (now - start))
     return best
+
+
+def paired_ratios(subject: Callable[[], object], reference: Callable[[], object], rounds: int,
+                  window: float, warmup: int = 100) -> list[float]:
+    """Per round, subject calls/s over reference calls/s, each timed for ``window`` seconds
+    right after the other, the order alternating so drift hits both sides alike."""
+    ratios = []
+    for index in range(rounds):
+        first, second = (subject, reference) if index % 2 == 0 else (reference, subject)
+        a, b = best_rate(first, window, warmup=warmup), best_rate(second, window, warmup=warmup)
+        ratios.append(a / b if index % 2 == 0 else b / a)
+    return ratios

@@ -14,8 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from wxcore.facade import APPID, NOW, TODAY, china_date, method
-from wxcore.messages.models import MediaCheckEvent
-from wxcore.officialaccount.api import OperationsAPI
+from wxcore.officialaccount.operations_api import OperationsAPI
 from wxcore.miniprogram import (
     analysis,
     datacrypt,
@@ -27,6 +26,9 @@ from wxcore.miniprogram import (
     updatable,
     wxacode,
 )
+
+if TYPE_CHECKING:
+    from wxcore.messages.models import MediaCheckEvent
 
 __all__ = ["MiniProgramAPI"]
 

@@ -22,12 +22,8 @@ import hmac
 from typing import Any, TypeVar
 
 import msgspec
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from wxcore.errors import WxError
-from wxcore.messages.body import check_json_depth
-from wxcore.messages.crypto import pkcs7_unpad
-from wxcore.messages.errors import NestingTooDeepError, PaddingError
 from wxcore.miniprogram.login import PhoneInfo
 
 __all__ = [
@@ -98,6 +94,14 @@ def decrypt_data(appid: str, session_key: str, encrypted_data: str, iv: str) -> 
 
     ``session_key`` is the one code2session returned for this user's current session.
     """
+    # imported here: cryptography and the messages package cost an import of the facade
+    # ~20 ms, and most processes never decrypt wx.getXXX data
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    from wxcore.messages.body import check_json_depth
+    from wxcore.messages.crypto import pkcs7_unpad
+    from wxcore.messages.errors import NestingTooDeepError, PaddingError
+
     key = _b64("session_key", session_key, 16)
     vector = _b64("iv", iv, 16)
     ciphertext = _b64("encrypted_data", encrypted_data, 0)

@@ -12,14 +12,17 @@ otherwise: :class:`~wxcore.miniprogram.errors.UserInactiveError`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from wxcore.endpoint import Call, Endpoint, WxResult
 from wxcore.errors import UsageError
-from wxcore.messages.errors import MessageFormatError
-from wxcore.messages.models import MediaCheckEvent, parse_body
 from wxcore.checks import checked, max_length, one_of
 from wxcore.miniprogram.errors import InvalidOpenidError, UserInactiveError, errors_of
+
+if TYPE_CHECKING:  # the messages package is imported only when a push is parsed
+    from wxcore.messages.models import MediaCheckEvent
 
 __all__ = [
     "SCENES",
@@ -132,6 +135,15 @@ def media_check_async(openid: str, media_url: str, media_type: int | str, scene:
     })
 
 
+def __getattr__(name: str) -> object:
+    """``MediaCheckEvent`` is re-exported lazily, with the messages package behind it."""
+    if name == "MediaCheckEvent":
+        from wxcore.messages.models import MediaCheckEvent
+
+        return MediaCheckEvent
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def parse_media_check_push(body: bytes | str) -> MediaCheckEvent:
     """The ``wxa_media_check`` push (plaintext JSON or XML) as a typed event.
 
@@ -139,6 +151,9 @@ def parse_media_check_push(body: bytes | str) -> MediaCheckEvent:
     (:mod:`wxcore.messages`); this reads a plaintext body. Another kind of push raises
     :class:`~wxcore.messages.errors.MessageFormatError`.
     """
+    from wxcore.messages.errors import MessageFormatError
+    from wxcore.messages.models import MediaCheckEvent, parse_body
+
     message = parse_body(body)
     if not isinstance(message, MediaCheckEvent):
         raise MessageFormatError(f"not a wxa_media_check push: {type(message).__name__}")

@@ -20,7 +20,6 @@ from wxcore.officialaccount import (
     media,
     menus,
     oauth,
-    operations,
     qrcode,
     subscribe,
     tags,
@@ -28,20 +27,9 @@ from wxcore.officialaccount import (
     users,
 )
 
+from wxcore.officialaccount.operations_api import OperationsAPI
+
 __all__ = ["OperationsAPI", "OfficialAccountAPI"]
-
-
-class OperationsAPI:
-    """Operations (运维) endpoints, the same for Official Accounts and Mini Programs: both
-    facades inherit these declarations."""
-
-    get_callback_ip = method(operations.get_callback_ip)
-    get_api_domain_ip = method(operations.get_api_domain_ip)
-    check_callback = method(operations.check_callback)
-    clear_quota = method(operations.clear_quota, APPID)
-    clear_quota_by_app_secret = method(operations.clear_quota_by_app_secret, APPID)
-    get_api_quota = method(operations.get_api_quota)
-    get_rid = method(operations.get_rid)
 
 
 class OfficialAccountAPI(OperationsAPI):
