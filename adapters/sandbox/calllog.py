@@ -44,12 +44,13 @@ def _text(body: bytes, content_type: str) -> str:
     """A body for the log: redacted text, or a description of binary content."""
     if not body:
         return ""
+    kind = content_type.split(";")[0].strip() or "binary"
+    if kind.startswith("multipart/"):
+        return f"<{len(body)} bytes {kind}>"
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return f"<{len(body)} bytes {content_type or 'binary'}>"
-    if "multipart/" in content_type:
-        return f"<{len(body)} bytes {content_type.split(';')[0]}>"
+        return f"<{len(body)} bytes {kind}>"
     text = redact_text(text)
     if len(text) > BODY_LIMIT:
         return text[:BODY_LIMIT] + f"... ({len(text) - BODY_LIMIT} more characters)"

@@ -63,11 +63,17 @@ def _error(status: int, reason: str) -> Response:
 
 
 def _decode(entry: Control, query: Mapping[str, str], body: bytes) -> Any:
+    """The request's arguments: a GET's query, a POST's JSON body; nothing else is taken."""
+    if entry.method == "POST" and query:
+        raise ControlError(f"{entry.path} takes its arguments as a JSON body, not a query "
+                           f"({', '.join(sorted(query))})")
     if entry.body is None:
-        if body.strip() not in (b"", b"{}"):
-            raise ControlError(f"{entry.path} takes no body")
+        if body.strip() not in (b"", b"{}") or query:
+            raise ControlError(f"{entry.path} takes no arguments")
         return None
     if entry.method == "GET":
+        if body.strip():
+            raise ControlError(f"{entry.path} takes its arguments as a query, not a body")
         return msgspec.convert(dict(query), entry.body, strict=False)
     return msgspec.json.decode(body.strip() or b"{}", type=entry.body)
 
@@ -81,7 +87,7 @@ def answer_control(sb: WeChatSandbox, method: str, target: str, body: bytes) -> 
     if method != entry.method:
         return _error(405, f"{path} takes {entry.method}, not {method}")
     try:
-        args = _decode(entry, dict(parse_qsl(query_string)), body)
+        args = _decode(entry, dict(parse_qsl(query_string, keep_blank_values=True)), body)
         answer = entry.fn(sb, args)
     except msgspec.DecodeError as exc:  # ValidationError included
         part = "query" if entry.method == "GET" else "body"

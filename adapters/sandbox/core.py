@@ -171,7 +171,7 @@ class SandboxApp:
     appid: str
     secret: str
     name: str = "Sandbox App"
-    original_id: str = "gh_5a9d1c7e3b20"
+    original_id: str = ""
 
 
 @dataclass
@@ -229,6 +229,9 @@ class WeChatSandbox:
     # -- set-up ---------------------------------------------------------------------------
 
     def add_app(self, appid: str, secret: str, **details: str) -> SandboxApp:
+        """Add an app; its original id (``gh_`` + 12 hex) derives from the appid by default."""
+        details.setdefault("original_id",
+                           "gh_" + hashlib.sha256(f"gh:{appid}".encode()).hexdigest()[:12])
         app = SandboxApp(appid, secret, **details)
         self.apps[appid] = app
         return app

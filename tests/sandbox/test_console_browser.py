@@ -58,6 +58,8 @@ def browser() -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+SECOND_APPID = "wx0a1b2c3d4e5f6071"
+
 # What an Official Account sandbox keeps per app, in the shapes WeChat documents: the menu
 # as menu/create takes it, followers as user/info gives them, tags as tags/get lists them.
 OA_STATE = {
@@ -96,7 +98,9 @@ def test_console_sends_a_push_and_shows_the_reply(
     wait = WebDriverWait(driver, 10, poll_frequency=0.05)  # type: ignore[arg-type]
     text_of = lambda element_id: driver.find_element(By.ID, element_id).text  # type: ignore[attr-defined]  # noqa: E731
 
-    # A back end under test has used the sandbox: a login, a phone number, a failed call.
+    # Two apps (a Mini Program and an Official Account, say); a back end under test has used
+    # the first: a login, a phone number, a failed call.
+    served.sandbox.add_app(SECOND_APPID, "second-app-secret-for-tests", name="Second App")
     mp = MiniProgram(WeChatSandbox.DEFAULT_APPID, WeChatSandbox.DEFAULT_SECRET,
                      transport=Urllib3Transport.for_base_url(served.base_url))
     session = mp.code2session(control.ok("/sandbox/login_code", {"user": "alice"})["code"])
@@ -166,6 +170,16 @@ def test_console_sends_a_push_and_shows_the_reply(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(base64.b64decode(shot["data"]))
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # Another app selected: the Mini Program section and its code buttons act for it.
+    driver.find_element(By.XPATH, "//button[text()='select']").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: text_of("mp-app") == SECOND_APPID)
+    assert served.sandbox.apps[SECOND_APPID].original_id in text_of("apps")
+    assert served.sandbox.default_app.original_id != served.sandbox.apps[SECOND_APPID].original_id
+    driver.find_element(By.ID, "mp-login").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: "open codes: 1 login" in text_of("mp-state"))
+    code = driver.find_element(By.CSS_SELECTOR, "#mp-codes code").text  # type: ignore[attr-defined]
+    assert served.sandbox.state["miniprogram"].login_codes[code].appid == SECOND_APPID
 
     # The secret shows only on request.
     driver.find_element(By.CSS_SELECTOR, "#apps button.link").click()  # type: ignore[attr-defined]

@@ -10,7 +10,8 @@ import urllib3
 from sandboxkit import Control
 
 from wxcore.adapters.miniprogram import MiniProgram
-from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
+from wxcore.adapters.sandbox import SandboxRequest, SandboxServer, WeChatSandbox, route
+from wxcore.adapters.sandbox.core import ROUTES
 from wxcore.adapters.transport import Urllib3Transport
 from wxcore.miniprogram import errors
 
@@ -46,7 +47,7 @@ def mp(served: SandboxServer) -> MiniProgram:
     ("/sandbox/refuse_subscribe", b'{"openid": "o1"}', "missing required field `template_id`"),
     ("/sandbox/risk_rank", b'{"openid": "o1", "rank": 9}', "Expected `int` <= 4"),
     ("/sandbox/revoke", b'{"appid": ""}', "Expected `str` of length >= 1"),
-    ("/sandbox/faults/clear", b'{"all": true}', "takes no body"),
+    ("/sandbox/faults/clear", b'{"all": true}', "takes no arguments"),
     ("/sandbox/push/target", b'{"url": "ftp://x", "token": "abc"}', "at `$.url`"),
     ("/sandbox/push/target", b'{"url": "http://127.0.0.1:9/w", "token": "abc", "mode": "safe"}',
      "safe mode needs encoding_aes_key"),
@@ -70,6 +71,40 @@ def test_unknown_paths_wrong_methods_and_bad_queries(control: Control) -> None:
     assert response.status == 400 and "at `$.after`" in response.json()["error"]
     response = control.get("/sandbox/log?before=1")
     assert response.status == 400 and "unknown field `before`" in response.json()["error"]
+    response = control.get("/sandbox/state?app=wx1")
+    assert response.status == 400 and "takes no arguments" in response.json()["error"]
+    response = control.post("/sandbox/login_code?user=bob", {})
+    assert response.status == 400 and "not a query (user)" in response.json()["error"]
+    response = control.http.request("GET", control.base_url + "/sandbox/log", body=b'{"after": 1}')
+    assert response.status == 400 and "as a query, not a body" in response.json()["error"]
+
+
+def test_a_sandbox_bug_is_a_500_with_its_name(served: SandboxServer, control: Control,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    @route("GET", "/test/broken", auth="none")
+    def broken(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, object]:
+        raise RuntimeError("handler bug")
+
+    try:
+        response = control.get("/test/broken")
+    finally:
+        del ROUTES[("GET", "/test/broken")]
+    assert response.status == 500
+    assert response.json() == {"error": "sandbox error: RuntimeError: handler bug"}
+    assert "sandbox failed on GET /test/broken" in caplog.text
+    assert control.get("/sandbox/stats").status == 200  # the server goes on
+
+
+def test_binary_bodies_are_described_in_the_log(control: Control, mp: MiniProgram,
+                                                served: SandboxServer) -> None:
+    png = mp.get_wxacode_unlimited("uid=42", page="pages/index/index").content
+    mp.ocr_printed_text(img=png)
+    calls = {c["path"]: c for c in control.get("/sandbox/log").json()["calls"]}
+    code = calls["/wxa/getwxacodeunlimit"]
+    assert code["response_body"] == f"<{len(png)} bytes image/png>"
+    upload = calls["/cv/ocr/comm"]
+    sent = next(r.body for r in served.sandbox.requests if r.path == "/cv/ocr/comm")
+    assert upload["request_body"] == f"<{len(sent)} bytes multipart/form-data>"
 
 
 def test_a_bad_content_length_is_a_400_not_a_dropped_connection(served: SandboxServer) -> None:

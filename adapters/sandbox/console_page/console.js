@@ -78,8 +78,9 @@ function toggles(selectId, attribute) {
 
 // -- apps -------------------------------------------------------------------------------------
 const revealed = {};
+let selected = null;  // the app the Mini Program, Official Account and push forms act for
 
-function renderApp(app) {
+function renderApp(app, index, apps) {
   const secret = el("span", { class: "mono" }, revealed[app.appid] || app.secret);
   const reveal = el("button", { class: "link", type: "button", onclick: async () => {
     if (revealed[app.appid]) delete revealed[app.appid];
@@ -101,7 +102,9 @@ function renderApp(app) {
       el("dt", {}, "name"), el("dd", {}, app.name),
       el("dt", {}, "original id"), el("dd", { class: "mono" }, app.original_id),
       el("dt", {}, "secret"), el("dd", {}, secret, " ", reveal),
-      el("dt", {}, ""), el("dd", {}, revoke)),
+      el("dt", {}, ""), el("dd", {}, revoke, apps.length > 1 ? el("button", {
+        class: "link" + (app.appid === selected ? " chosen" : ""), type: "button",
+        onclick: () => { selected = app.appid; refresh(); } }, app.appid === selected ? "selected" : "select") : null)),
     el("div", {}, el("h3", {}, "Tokens and tickets"), tokens),
     el("div", {}, el("h3", {}, "Budgets"),
       el("dl", { class: "kv" },
@@ -162,7 +165,7 @@ function renderMenu(menu) {
 async function clickMenu(button) {
   if (!button.key) return;
   $("push-error").textContent = "";
-  try { await api("POST", "/sandbox/push", { kind: "click", key: button.key, user: $("push-user").value || "alice" }); refresh(); }
+  try { await api("POST", "/sandbox/push", { kind: "click", key: button.key, user: $("push-user").value || "alice", appid: selected }); refresh(); }
   catch (error) { $("push-error").textContent = error.message; }
 }
 
@@ -245,14 +248,17 @@ async function pollLog() {
 async function refresh() {
   try {
     const state = await api("GET", "/sandbox/state");
+    const app = state.apps.find((a) => a.appid === selected) || state.apps[0];
+    selected = app.appid;
+    for (const input of document.querySelectorAll("input.app-ref")) input.value = selected;
     fill($("apps"), state.apps.map(renderApp));
     fill($("faults"), state.faults.length ? state.faults.map(faultItem) : [empty("no fault pending")]);
     fill($("spent-faults"), state.spent_faults.length ? state.spent_faults.map(faultItem) : [empty("none yet")]);
     const target = state.pushes.target;
     $("target-view").textContent = target ? `sending to ${target.url} (${target.mode}, Token ${target.token})` : "no message server set";
     fillIfChanged($("push-result"), state.pushes.history[0], renderReply);
-    const app = state.apps[0];
     fillIfChanged($("mp-state"), app.sections.miniprogram, renderMiniProgram);
+    $("mp-app").textContent = $("oa-app").textContent = state.apps.length > 1 ? app.appid : "";
     // Redraw only when these sections change, not on every tick of the Mini Program's "seen ago".
     fillIfChanged($("oa-state"), { ...app.sections, miniprogram: undefined }, () =>
       [renderOfficialAccount(app.sections.official_account), ...renderOtherSections(app)]);
