@@ -13,6 +13,7 @@ import pathlib
 import shutil
 import tempfile
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from sandboxkit import AES_KEY, TOKEN, Control, LiveMessageServer
@@ -21,6 +22,9 @@ from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
 from wxcore.adapters.sandbox.core import SNAPSHOTS
 from wxcore.adapters.transport import Urllib3Transport
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -35,7 +39,7 @@ def _missing_browser() -> str | None:
 
 
 @pytest.fixture
-def browser() -> Iterator[object]:
+def browser() -> Iterator[WebDriver]:
     missing = _missing_browser()
     if missing:
         reason = os.environ.get("WXCORE_NO_CHROMIUM")
@@ -89,14 +93,31 @@ def official_account_section() -> Iterator[None]:
 
 
 def test_console_sends_a_push_and_shows_the_reply(
-        browser: object, official_account_section: None, served: SandboxServer, control: Control,
+        browser: WebDriver, official_account_section: None, served: SandboxServer, control: Control,
         message_server: LiveMessageServer, tmp_path: pathlib.Path) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     driver = browser
-    wait = WebDriverWait(driver, 10, poll_frequency=0.05)  # type: ignore[arg-type]
-    text_of = lambda element_id: driver.find_element(By.ID, element_id).text  # type: ignore[attr-defined]  # noqa: E731
+    wait = WebDriverWait(driver, 10, poll_frequency=0.05)
+
+    # The page redraws its state once a second: an element found just before a redraw is
+    # gone by the time it is read or clicked, so both look again until they succeed.
+    def text_of(element_id: str) -> str:
+        try:
+            return str(driver.find_element(By.ID, element_id).text)
+        except StaleElementReferenceException:
+            return ""
+
+    def click(by: str, selector: str) -> None:
+        def attempt(_: object) -> bool:
+            try:
+                driver.find_element(by, selector).click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        wait.until(attempt)
 
     # Two apps (a Mini Program and an Official Account, say); a back end under test has used
     # the first: a login, a phone number, a failed call.
@@ -110,77 +131,77 @@ def test_console_sends_a_push_and_shows_the_reply(
     with pytest.raises(Exception):
         mp.msg_sec_check(session.openid, "hello", scene=1)
 
-    driver.get(served.base_url + "/")  # type: ignore[attr-defined]
+    driver.get(served.base_url + "/")
     wait.until(lambda d: WeChatSandbox.DEFAULT_APPID in text_of("apps"))
     wait.until(lambda d: "/wxa/msg_sec_check" in text_of("log"))
     assert "45009" in text_of("log") and "/sns/jscode2session" in text_of("log")
     assert "stable" in text_of("apps") and "20 of 20 left today" in text_of("apps")
-    page = driver.page_source  # type: ignore[attr-defined]
+    page = driver.page_source
     assert WeChatSandbox.DEFAULT_SECRET not in page and session.session_key not in page
 
     # The log filters as you type; a row opens to its (redacted) query and bodies.
-    driver.find_element(By.ID, "log-filter").send_keys("jscode")  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "log-filter").send_keys("jscode")
     wait.until(lambda d: text_of("log-count").startswith("1 of "))
-    driver.find_element(By.CSS_SELECTOR, "#log tr.call").click()  # type: ignore[attr-defined]
+    click(By.CSS_SELECTOR, "#log tr.call")
     wait.until(lambda d: "secret=***" in text_of("log") and '"session_key":"***"' in text_of("log"))
-    driver.find_element(By.ID, "log-filter").clear()  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "log-errors").click()  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "log-filter").clear()
+    click(By.ID, "log-errors")
     wait.until(lambda d: text_of("log-count").startswith("1 of ") and "45009" in text_of("log"))
-    driver.find_element(By.ID, "log-errors").click()  # type: ignore[attr-defined]
+    click(By.ID, "log-errors")
 
     # The message server, in safe mode, then a text message from a simulated user.
-    driver.find_element(By.ID, "push-url").send_keys(message_server.url)  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "push-token").send_keys(TOKEN)  # type: ignore[attr-defined]
-    Select(driver.find_element(By.ID, "push-mode")).select_by_value("safe")  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "push-aes").send_keys(AES_KEY)  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "push-target-save").click()  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "push-url").send_keys(message_server.url)
+    driver.find_element(By.ID, "push-token").send_keys(TOKEN)
+    Select(driver.find_element(By.ID, "push-mode")).select_by_value("safe")
+    driver.find_element(By.ID, "push-aes").send_keys(AES_KEY)
+    click(By.ID, "push-target-save")
     wait.until(lambda d: f"sending to {message_server.url} (safe" in text_of("target-view"))
-    content = driver.find_element(By.ID, "push-content")  # type: ignore[attr-defined]
+    content = driver.find_element(By.ID, "push-content")
     content.clear()
     content.send_keys("hello from the console")
-    driver.find_element(By.ID, "push-send").click()  # type: ignore[attr-defined]
+    click(By.ID, "push-send")
     wait.until(lambda d: "you said: hello from the console" in text_of("push-result"))
     assert "signature ok" in text_of("push-result") and "HTTP 200" in text_of("push-result")
-    assert message_server.received[-1].Content == "hello from the console"  # type: ignore[attr-defined]
+    assert message_server.received[-1].Content == "hello from the console"
 
     # A fault from the form: a bad one is refused with the reason, a good one is listed.
-    Select(driver.find_element(By.ID, "fault-kind")).select_by_value("slow")  # type: ignore[attr-defined]
-    delay = driver.find_element(By.ID, "fault-delay")  # type: ignore[attr-defined]
+    Select(driver.find_element(By.ID, "fault-kind")).select_by_value("slow")
+    delay = driver.find_element(By.ID, "fault-delay")
     delay.clear()
     delay.send_keys("0")
-    driver.find_element(By.ID, "fault-inject").click()  # type: ignore[attr-defined]
+    click(By.ID, "fault-inject")
     wait.until(lambda d: "a slow fault needs a delay" in text_of("fault-error"))
-    Select(driver.find_element(By.ID, "fault-kind")).select_by_value("errcode")  # type: ignore[attr-defined]
-    times = driver.find_element(By.ID, "fault-times")  # type: ignore[attr-defined]
+    Select(driver.find_element(By.ID, "fault-kind")).select_by_value("errcode")
+    times = driver.find_element(By.ID, "fault-times")
     times.clear()
     times.send_keys("3")
-    driver.find_element(By.ID, "fault-inject").click()  # type: ignore[attr-defined]
+    click(By.ID, "fault-inject")
     wait.until(lambda d: "errcode -1" in text_of("faults") and "3 left" in text_of("faults"))
     assert served.sandbox.faults[0].times == 3
 
     # The Official Account section draws the menu the OA routes keep; a tap is a CLICK push.
     wait.until(lambda d: "今日歌曲" in text_of("oa-state") and "歌手简介" in text_of("oa-state"))
     assert "none yet" in text_of("oa-state")  # no QR tickets yet
-    driver.find_element(By.XPATH, "//button[text()='今日歌曲']").click()  # type: ignore[attr-defined]
+    click(By.XPATH, "//button[text()='今日歌曲']")
     wait.until(lambda d: "clicked V1001_TODAY_MUSIC" in text_of("push-result"))
 
     target = pathlib.Path(os.environ.get("WXCORE_CONSOLE_SCREENSHOT") or tmp_path / "console.png")
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot",  # type: ignore[attr-defined]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot",
                                   {"format": "png", "captureBeyondViewport": True})
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(base64.b64decode(shot["data"]))
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # Another app selected: the Mini Program section and its code buttons act for it.
-    driver.find_element(By.XPATH, "//button[text()='select']").click()  # type: ignore[attr-defined]
+    click(By.XPATH, "//button[text()='select']")
     wait.until(lambda d: text_of("mp-app") == SECOND_APPID)
     assert served.sandbox.apps[SECOND_APPID].original_id in text_of("apps")
     assert served.sandbox.default_app.original_id != served.sandbox.apps[SECOND_APPID].original_id
-    driver.find_element(By.ID, "mp-login").click()  # type: ignore[attr-defined]
+    click(By.ID, "mp-login")
     wait.until(lambda d: "open codes: 1 login" in text_of("mp-state"))
-    code = driver.find_element(By.CSS_SELECTOR, "#mp-codes code").text  # type: ignore[attr-defined]
+    code = driver.find_element(By.CSS_SELECTOR, "#mp-codes code").text  # added once, not redrawn
     assert served.sandbox.state["miniprogram"].login_codes[code].appid == SECOND_APPID
 
     # The secret shows only on request.
-    driver.find_element(By.CSS_SELECTOR, "#apps button.link").click()  # type: ignore[attr-defined]
+    click(By.CSS_SELECTOR, "#apps button.link")
     wait.until(lambda d: WeChatSandbox.DEFAULT_SECRET in text_of("apps"))
