@@ -23,6 +23,7 @@ from wxcore.errors import UsageError
 from wxcore.messages import MessageError, PushSettings, decode_body
 from wxcore.redact import mask
 
+from wxcore.adapters.sandbox import oa_users
 from wxcore.adapters.sandbox.calllog import BODY_LIMIT
 from wxcore.adapters.sandbox.control_bodies import Appid, Body, ControlError, NonEmpty
 from wxcore.adapters.sandbox.core import WeChatSandbox
@@ -182,10 +183,15 @@ def build_push(sb: WeChatSandbox, push: PushBody, target_appid: str) -> bytes:
     extra: dict[str, str | int] = {}
     if isinstance(push, SubscribePush):
         event = "subscribe"
+        _follow(sb, push, appid)
         if push.scene:
             extra = {"EventKey": f"qrscene_{push.scene}", "Ticket": "gQ" + secrets.token_hex(12)}
     elif isinstance(push, UnsubscribePush):
         event = "unsubscribe"
+        with sb.lock:
+            follower = oa_users.users_of(sb, appid).users.get(user)
+            if follower is not None:
+                follower.following = False
     elif isinstance(push, ClickPush):
         event, extra = "CLICK", {"EventKey": push.key}
     elif isinstance(push, ScanPush):
@@ -198,6 +204,17 @@ def build_push(sb: WeChatSandbox, push: PushBody, target_appid: str) -> bytes:
     else:
         event, extra = "TEMPLATESENDJOBFINISH", {"MsgID": push.msg_id, "Status": push.status}
     return event_push(account, user, event, create_time=created, **extra)
+
+
+def _follow(sb: WeChatSandbox, push: SubscribePush, appid: str) -> None:
+    """Record the follow in the Official Account sandbox first, as WeChat does before it pushes."""
+    scene = push.scene
+    if not scene:
+        oa_users.follow(sb, push.user, appid, scene="ADD_SCENE_OTHERS")
+    elif scene.isdigit():
+        oa_users.follow(sb, push.user, appid, qr_scene=int(scene))
+    else:
+        oa_users.follow(sb, push.user, appid, qr_scene_str=scene)
 
 
 def media_check_trace(sb: WeChatSandbox, appid: str | None, trace_id: str | None) -> str:

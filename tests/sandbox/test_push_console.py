@@ -127,3 +127,21 @@ def test_pushes_need_a_target_and_a_valid_key(control: Control) -> None:
     response = control.post("/sandbox/push/target", {"url": "http://127.0.0.1:9/w", "token": "abc",
                                                      "mode": "safe", "encoding_aes_key": "A" * 42})
     assert response.status == 400 and "at `$.encoding_aes_key`" in response.json()["error"]
+
+
+def test_subscribe_and_unsubscribe_pushes_change_the_followers(
+        control: Control, served: SandboxServer, message_server: LiveMessageServer) -> None:
+    control.ok("/sandbox/push/target", {"url": message_server.url, "token": TOKEN})
+    openid = served.sandbox.openid_for(WeChatSandbox.DEFAULT_APPID, "zoe")
+
+    def follower() -> dict[str, object] | None:
+        section = control.ok("/sandbox/state")["apps"][0]["sections"]["official_account"]
+        return next((f for f in section.get("followers", []) if f["openid"] == openid), None)
+
+    assert follower() is None
+    control.ok("/sandbox/push", {"kind": "subscribe", "user": "zoe", "scene": "1234"})
+    assert follower() == {"openid": openid, "nickname": "zoe", "tagid_list": [],
+                          "subscribe_scene": "ADD_SCENE_QR_CODE"}
+    assert isinstance(message_server.received[-1], SubscribeEvent)
+    control.ok("/sandbox/push", {"kind": "unsubscribe", "user": "zoe"})
+    assert follower() is None and isinstance(message_server.received[-1], UnsubscribeEvent)
