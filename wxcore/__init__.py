@@ -22,6 +22,7 @@ _LAZY_NAMES: dict[str, str] = {
     "Client": "wxcore.adapters.client",
     "MiniProgram": "wxcore.adapters.miniprogram",
     "OfficialAccount": "wxcore.adapters.officialaccount",
+    "Component": "wxcore.adapters.component",
     # receiving pushes
     "MessageServer": "wxcore.adapters.message_server",
     "PushSettings": "wxcore.messages",
@@ -48,6 +49,7 @@ _LAZY_NAMES: dict[str, str] = {
 
 if TYPE_CHECKING:  # "X as X": an explicit re-export, which mypy --strict requires
     from wxcore.adapters.client import Client as Client
+    from wxcore.adapters.component import Component as Component
     from wxcore.adapters.message_server import MessageServer as MessageServer
     from wxcore.adapters.miniprogram import MiniProgram as MiniProgram
     from wxcore.adapters.officialaccount import OfficialAccount as OfficialAccount

@@ -12,6 +12,7 @@ from wxcore.adapters.sandbox import miniprogram, tokens  # noqa: F401  (register
 from wxcore.adapters.sandbox import mp_analysis, mp_images, mp_services  # noqa: F401
 from wxcore.adapters.sandbox import oa_menus, oa_operations, oa_qrcode, oa_users  # noqa: F401
 from wxcore.adapters.sandbox import oa_oauth  # noqa: F401
+from wxcore.adapters.sandbox import component_routes  # noqa: F401
 from wxcore.adapters.sandbox import oa_drafts, oa_mass, oa_media, oa_messages  # noqa: F401
 from wxcore.adapters.sandbox.core import Fault, SandboxRequest, WeChatSandbox, WxFail, route, snapshot
 from wxcore.adapters.sandbox.miniprogram import login_code, phone_code
