@@ -20,8 +20,17 @@ from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from wxcore.endpoint import Call
 from wxcore.errors import UsageError
-from wxcore.http import Request
-from wxcore.policy import DEFAULT_POLICY, CallPolicy, Invalidate, NeedCredential, Pause, Send, run_call
+from wxcore.http import Request, bind
+from wxcore.policy import (
+    DEFAULT_POLICY,
+    RESUMABLE_ERRORS,
+    CallPolicy,
+    Invalidate,
+    NeedCredential,
+    Pause,
+    Send,
+    run_call,
+)
 from wxcore.redact import redact_url
 from wxcore.tokens import Token
 
@@ -210,10 +219,28 @@ class Client(ClientBase):
             return self._drive(call)
 
     def _drive(self, call: Call[T]) -> T:
-        effects = run_call(call, self.policy)
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if call.credential is None:
+            # The common case, one credential, one send, one parse, without the policy's
+            # generator; an outcome the policy acts on is handed to it as the first attempt.
+            request = call.request
+            kind = request.auth.kind
+            token = None
+            if kind is not None:
+                provider = self._credentials.get(kind)
+                token = (provider or self.credential_provider(kind)).get()
+            bound = bind(request, token.value) if token is not None else request
+            if debug:
+                self._log_send(bound)
+            response = self.transport.send(bound)
+            try:
+                return call.parse(response)
+            except RESUMABLE_ERRORS:
+                effects = run_call(call, self.policy, first=(token, response))
+        else:
+            effects = run_call(call, self.policy)
         send = effects.send
         answer: object = None
-        debug = logger.isEnabledFor(logging.DEBUG)
         try:
             while True:
                 effect = send(answer)

@@ -46,6 +46,7 @@ __all__ = [
     "CallPolicy",
     "DEFAULT_POLICY",
     "REFRESHABLE_KINDS",
+    "RESUMABLE_ERRORS",
     "run_call",
 ]
 
@@ -107,20 +108,37 @@ _NEED = {kind: NeedCredential(kind) for kind in
          ("access_token", "app_secret", "component_access_token", "component_secret")}
 
 
-def run_call(call: Call[T], policy: CallPolicy = DEFAULT_POLICY) -> Generator[Effect, Any, T]:
-    """The effects one call needs, ending with its typed result (or raising)."""
+#: What the policy may still act on after an attempt (the others are raised at once): an
+#: executor that made the first attempt itself hands these to :func:`run_call` as ``first``.
+RESUMABLE_ERRORS = (TokenInvalidError, SystemBusyError)
+
+
+def run_call(call: Call[T], policy: CallPolicy = DEFAULT_POLICY,
+             first: tuple[Token | None, Response] | None = None) -> Generator[Effect, Any, T]:
+    """The effects one call needs, ending with its typed result (or raising).
+
+    ``first`` is a first attempt the executor already made on its own -- the token it sent
+    (from the provider of ``call.request.auth.kind``) and the response it got -- because its
+    parse raised one of :data:`RESUMABLE_ERRORS`. The common call (one credential, one send,
+    one parse) then costs the executor no generator at all, and the rules for what follows
+    stay here: the policy goes on from that response exactly as if it had sent the request.
+    """
     request = call.request
     kind = request.auth.kind
     token: Token | None = None
-    if kind is not None and call.credential is not None:
+    response: Response | None = None
+    if first is not None:
+        token, response = first
+    elif kind is not None and call.credential is not None:
         token = Token(value=call.credential)  # carried by the call (a user's web token)
     elif kind is not None:
         token = yield _NEED.get(kind) or NeedCredential(kind)
     renewed = False
     busy = 0
     while True:
-        bound = bind(request, token.value) if token is not None else request
-        response: Response = yield Send(bound)
+        if response is None:
+            bound = bind(request, token.value) if token is not None else request
+            response = yield Send(bound)
         try:
             return call.parse(response)
         except TokenInvalidError:
@@ -134,3 +152,4 @@ def run_call(call: Call[T], policy: CallPolicy = DEFAULT_POLICY) -> Generator[Ef
                 raise
             yield Pause(policy.busy_pause(busy), "errcode -1 (system busy)")
             busy += 1
+        response = None

@@ -94,3 +94,26 @@ def test_quota_errors_are_raised_at_once() -> None:
     gen.send(T1)
     with pytest.raises(QuotaError):
         gen.send(QUOTA)
+
+
+def test_a_first_attempt_made_by_the_executor_continues_under_the_same_rules() -> None:
+    # A rejected token: the policy goes on with invalidate, refetch, resend once.
+    gen = run_call(GET.call(), first=(T1, STALE))
+    assert next(gen) == Invalidate("access_token", T1)
+    assert gen.send(None) == NeedCredential("access_token")
+    effect = gen.send(T2)
+    assert isinstance(effect, Send) and effect.request.query == (("access_token", "t2"),)
+    with pytest.raises(TokenInvalidError):
+        gen.send(STALE)  # the second rejection is raised: renewed once only
+    # -1 on an idempotent request: a pause, then a resend with the same token.
+    gen = run_call(GET.call(), CallPolicy(busy_retries=1, busy_backoff=0.25), first=(T1, BUSY))
+    assert next(gen) == Pause(0.25, "errcode -1 (system busy)")
+    effect = gen.send(None)
+    assert isinstance(effect, Send) and effect.request.query == (("access_token", "t1"),)
+    with pytest.raises(StopIteration) as done:
+        gen.send(OK)
+    assert done.value.value.value == 7
+    # -1 on a POST is raised at once, as without a first attempt.
+    with pytest.raises(SystemBusyError):
+        next(run_call(POST.call(json={}), first=(T1, BUSY)))
+
