@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar
 
 from wxcore.endpoint import Call
 from wxcore.errors import UsageError
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 __all__ = ["ClientOptions", "ClientBase", "Client"]
 
 T = TypeVar("T")
+P = TypeVar("P")  # the executor's kind of token provider (sync, or async)
+S = TypeVar("S")  # the executor's kind of token store
 logger = logging.getLogger("wxcore.client")
 
 
@@ -70,12 +72,15 @@ class ClientOptions(TypedDict, total=False):
     clock: Callable[[], float]
 
 
-class ClientBase:
+class ClientBase(Generic[P, S]):
     """What every executor shares: an app's credentials, its providers, its store keys.
 
     The sync :class:`Client` (and an async client) add only the loop that drives
     :func:`wxcore.policy.run_call` and the providers that fit their way of doing I/O, through
-    two hooks: :meth:`_default_token_provider` and :meth:`_new_ticket_provider`.
+    hooks: :meth:`_default_token_provider`, :meth:`_new_ticket_provider` and
+    :meth:`_immediate` (a provider that does no I/O, such as the app secret, in their kind).
+    ``P`` and ``S`` are the executor's kinds of token provider and token store; the options
+    are the executor's own (:class:`ClientOptions` for the sync one).
 
     * ``token_provider``: where the access token comes from; by default one the executor
       makes from ``secret`` (cached in ``token_store``, fetched through ``token_api``:
@@ -88,11 +93,11 @@ class ClientBase:
     """
 
     def __init__(self, appid: str, secret: str | None = None,
-                 **options: Unpack[ClientOptions]) -> None:
-        token_provider = options.get("token_provider")
-        token_store = options.get("token_store")
+                 **options: Any) -> None:
+        token_provider: P | None = options.get("token_provider")
+        token_store: S | None = options.get("token_store")
         token_api = options.get("token_api", "stable")
-        ticket_providers = options.get("ticket_providers")
+        ticket_providers: Mapping[str, P] | None = options.get("ticket_providers")
         policy = options.get("policy", DEFAULT_POLICY)
         clock = options.get("clock", time.time)
         if not appid or not isinstance(appid, str):
@@ -105,13 +110,13 @@ class ClientBase:
         self.token_api = token_api
         self._clock = clock
         self._secret_provider = SecretProvider(secret, "app secret")
-        self._tickets: dict[str, TokenProvider] = dict(ticket_providers or {})
+        self._tickets: dict[str, P] = dict(ticket_providers or {})
         if token_provider is None:
             token_provider = self._default_token_provider(secret)
         self.token_provider = token_provider
-        self._credentials: dict[str, TokenProvider] = {
+        self._credentials: dict[str, P] = {
             "access_token": token_provider,
-            "app_secret": self._secret_provider,
+            "app_secret": self._immediate(self._secret_provider),
         }
 
     def now(self) -> float:
@@ -124,17 +129,18 @@ class ClientBase:
 
     # -- hooks of each executor -------------------------------------------------------------
 
-    def _default_token_provider(self, secret: str | None) -> TokenProvider:
+    def _default_token_provider(self, secret: str | None) -> P:
         raise NotImplementedError
 
-    def _new_ticket_provider(self, ticket_type: str) -> TokenProvider:
+    def _new_ticket_provider(self, ticket_type: str) -> P:
+        raise NotImplementedError
+
+    def _immediate(self, provider: TokenProvider) -> P:
         raise NotImplementedError
 
     # -- credentials ------------------------------------------------------------------------
 
-    # -- credentials ------------------------------------------------------------------------
-
-    def credential_provider(self, kind: str) -> TokenProvider:
+    def credential_provider(self, kind: str) -> P:
         """The provider answering for credential ``kind`` (``access_token``, ...)."""
         try:
             return self._credentials[kind]
@@ -142,7 +148,7 @@ class ClientBase:
             raise UsageError(f"this client has no {kind!r} credential; "
                              f"it has {sorted(self._credentials)}") from None
 
-    def add_credential(self, kind: str, provider: TokenProvider) -> None:
+    def add_credential(self, kind: str, provider: P) -> None:
         """Make ``provider`` answer for credential ``kind`` (used by component clients)."""
         self._credentials[kind] = provider
 
@@ -154,7 +160,7 @@ class ClientBase:
             raise UsageError(f"{type(self.token_provider).__name__} does not accept set tokens")
         setter(Token(value=access_token, expires_at=expires_at))
 
-    def ticket_provider(self, ticket_type: Literal["jsapi", "wx_card"] = "jsapi") -> TokenProvider:
+    def ticket_provider(self, ticket_type: Literal["jsapi", "wx_card"] = "jsapi") -> P:
         """The provider of the JS-SDK (``jsapi``) or card (``wx_card``) ticket."""
         if ticket_type not in ("jsapi", "wx_card"):
             raise UsageError(f"ticket_type must be 'jsapi' or 'wx_card' (got {ticket_type!r})")
@@ -167,7 +173,7 @@ class ClientBase:
         return f"{type(self).__name__}(appid={self.appid!r})"
 
 
-class Client(ClientBase):
+class Client(ClientBase[TokenProvider, TokenStore]):
     """One WeChat app (appid + secret) and everything needed to call its APIs, synchronously.
 
     * ``transport``: how requests reach WeChat (default: :class:`Urllib3Transport` to WeChat's
@@ -194,6 +200,9 @@ class Client(ClientBase):
         )
         self._deadline = retry.deadline if retry is not None else None
         super().__init__(appid, secret, **options)
+
+    def _immediate(self, provider: TokenProvider) -> TokenProvider:
+        return provider
 
     def _default_token_provider(self, secret: str | None) -> TokenProvider:
         if not secret:

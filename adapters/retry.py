@@ -26,7 +26,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wxcore.errors import ConnectError, ReadError, TransportError
 from wxcore.http import Request, Response
@@ -37,7 +37,7 @@ from wxcore.adapters.transport import Transport
 if TYPE_CHECKING:  # tenacity is imported on the first retry: most processes never retry
     import tenacity
 
-__all__ = ["RetryPolicy", "DEFAULT_RETRY_POLICY", "RetryingTransport"]
+__all__ = ["RetryPolicy", "DEFAULT_RETRY_POLICY", "RetryRules", "RetryingTransport"]
 
 logger = logging.getLogger("wxcore.retry")
 
@@ -89,7 +89,66 @@ class _WaitBudget:
         return waited + upcoming > self.policy.max_total_wait
 
 
-class RetryingTransport:
+class RetryRules:
+    """The retry decisions both retrying transports (sync, async) share: what is retried,
+    how long to wait, when to stop, how a retry is logged -- as tenacity arguments."""
+
+    def __init__(self, policy: RetryPolicy, rng: Callable[[], float]) -> None:
+        self.policy = policy
+        self._rng = rng
+
+    def should_retry_error(self, exc: BaseException, request: Request) -> bool:
+        if isinstance(exc, ConnectError):
+            return True
+        return isinstance(exc, ReadError) and request.idempotent
+
+    def should_retry_response(self, response: Response, request: Request) -> bool:
+        return request.idempotent and response.status in self.policy.retry_statuses
+
+    def retry_first(self, request: Request, outcome: Response | BaseException) -> bool:
+        """Whether attempt 1's outcome calls for tenacity at all."""
+        if self.policy.max_attempts == 1:
+            return False
+        if isinstance(outcome, BaseException):
+            return self.should_retry_error(outcome, request)
+        return self.should_retry_response(outcome, request)
+
+    def _wait(self, retry_state: tenacity.RetryCallState) -> float:
+        p = self.policy
+        base = min(p.initial_wait * 2 ** (retry_state.attempt_number - 1), p.max_wait)
+        return float(min(base + p.jitter * self._rng(), p.max_wait))
+
+    def tenacity_args(self, request: Request) -> dict[str, Any]:
+        """stop, wait, retry, logging and outcome arguments for tenacity's (Async)Retrying
+        (tenacity is imported here, on the first retry: most processes never retry)."""
+        import tenacity
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            outcome = state.outcome
+            assert outcome is not None
+            cause = (
+                f"HTTP {outcome.result().status}" if not outcome.failed else
+                f"{type(outcome.exception()).__name__}: {outcome.exception()}"
+            )
+            logger.warning(
+                "%s: attempt %d failed (%s); retrying in %.2fs",
+                request.endpoint, state.attempt_number, cause, state.upcoming_sleep,
+            )
+
+        return dict(
+            stop=_WaitBudget(self.policy),
+            wait=self._wait,
+            retry=(
+                tenacity.retry_if_exception(lambda e: self.should_retry_error(e, request))
+                | tenacity.retry_if_result(lambda r: self.should_retry_response(r, request))
+            ),
+            before_sleep=log_retry,
+            reraise=True,
+            retry_error_callback=lambda state: state.outcome.result(),
+        )
+
+
+class RetryingTransport(RetryRules):
     """Wraps ``inner`` and retries what :class:`RetryPolicy` allows.
 
     ``sleep`` is how waiting happens (``time.sleep`` by default); tests pass a recorder so
@@ -104,18 +163,9 @@ class RetryingTransport:
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
     ) -> None:
+        super().__init__(policy, rng)
         self.inner = inner
-        self.policy = policy
         self._sleep = sleep
-        self._rng = rng
-
-    def should_retry_error(self, exc: BaseException, request: Request) -> bool:
-        if isinstance(exc, ConnectError):
-            return True
-        return isinstance(exc, ReadError) and request.idempotent
-
-    def should_retry_response(self, response: Response, request: Request) -> bool:
-        return request.idempotent and response.status in self.policy.retry_statuses
 
     def send(self, request: Request) -> Response:
         with deadline(self.policy.deadline):
@@ -125,17 +175,12 @@ class RetryingTransport:
         try:
             response = self.inner.send(request)
         except TransportError as exc:
-            if self.policy.max_attempts == 1 or not self.should_retry_error(exc, request):
+            if not self.retry_first(request, exc):
                 raise
             return self._retry(request, exc)
         if self.policy.max_attempts > 1 and self.should_retry_response(response, request):
             return self._retry(request, response)
         return response
-
-    def _wait(self, retry_state: tenacity.RetryCallState) -> float:
-        p = self.policy
-        base = min(p.initial_wait * 2 ** (retry_state.attempt_number - 1), p.max_wait)
-        return float(min(base + p.jitter * self._rng(), p.max_wait))
 
     def _retry(self, request: Request, first: Response | TransportError) -> Response:
         """Attempts 2..n under tenacity; attempt 1's outcome (``first``) is replayed to it."""
@@ -151,30 +196,7 @@ class RetryingTransport:
                 raise outcome
             return outcome
 
-        def log_retry(state: tenacity.RetryCallState) -> None:
-            outcome = state.outcome
-            assert outcome is not None
-            cause = (
-                f"HTTP {outcome.result().status}" if not outcome.failed else
-                f"{type(outcome.exception()).__name__}: {outcome.exception()}"
-            )
-            logger.warning(
-                "%s: attempt %d failed (%s); retrying in %.2fs",
-                request.endpoint, state.attempt_number, cause, state.upcoming_sleep,
-            )
-
-        retrying = tenacity.Retrying(
-            stop=_WaitBudget(self.policy),
-            wait=self._wait,
-            retry=(
-                tenacity.retry_if_exception(lambda e: self.should_retry_error(e, request))
-                | tenacity.retry_if_result(lambda r: self.should_retry_response(r, request))
-            ),
-            sleep=self._sleep,
-            before_sleep=log_retry,
-            reraise=True,
-            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
-        )
+        retrying = tenacity.Retrying(sleep=self._sleep, **self.tenacity_args(request))
         return retrying(attempt)
 
     def close(self) -> None:

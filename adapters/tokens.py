@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Literal, Protocol, runtime_checkable
 
@@ -50,6 +50,8 @@ __all__ = [
     "AccessTokenFetcher",
     "TicketFetcher",
     "Fetch",
+    "Steps",
+    "run_steps",
     "TokenWaitTimeout",
     "FETCH_DEADLINE",
     "DEFAULT_LOCK_TTL",
@@ -60,6 +62,8 @@ logger = logging.getLogger("wxcore.tokens")
 #: Fetches a new token. ``rejected`` is the token WeChat last rejected, if any, so the fetcher
 #: can tell "the cache went stale" from "WeChat refused the token it still hands out".
 Fetch = Callable[["Token | None"], Token]
+#: A fetcher's steps: yields the calls to make, is sent their results, returns the token.
+Steps = Generator[object, object, Token]
 
 #: Seconds one token fetch may take, every retry, fail-over and resend included. It is applied
 #: as a :func:`~wxcore.adapters.deadline.deadline`, which the urllib3 transport honours.
@@ -355,22 +359,28 @@ class AccessTokenFetcher:
         self._clock = clock
 
     def __call__(self, rejected: Token | None) -> Token:
+        return run_steps(self.steps(rejected), self._run)
+
+    def steps(self, rejected: Token | None) -> Steps:
+        """The fetch as calls to make (yielded; sent their results): sync and async
+        executors drive the same steps (:func:`run_steps`)."""
         if self.api == "token":
-            return self._get(fetch_access_token(self.appid))
-        token = self._get(fetch_stable_access_token(self.appid))
+            return (yield from self._get(fetch_access_token(self.appid)))
+        token = yield from self._get(fetch_stable_access_token(self.appid))
         if rejected is not None and token.value == rejected.value:
             if self.budget.take():
                 logger.warning("%s: WeChat rejected the current stable token; forcing a refresh",
                                self.appid)
-                token = self._get(fetch_stable_access_token(self.appid, force_refresh=True))
+                token = yield from self._get(
+                    fetch_stable_access_token(self.appid, force_refresh=True))
             else:
                 logger.warning("%s: stable token rejected but the force_refresh budget is spent",
                                self.appid)
         return token
 
-    def _get(self, call: object) -> Token:
+    def _get(self, call: object) -> Steps:
         now = self._clock()
-        result = self._run(call)
+        result = yield call
         return token_from_result(result, now)  # type: ignore[arg-type]
 
 
@@ -389,5 +399,20 @@ class TicketFetcher:
         self._clock = clock
 
     def __call__(self, rejected: Token | None) -> Token:
+        return run_steps(self.steps(rejected), self._run)
+
+    def steps(self, rejected: Token | None) -> Steps:
+        """The fetch as one call to make (see :meth:`AccessTokenFetcher.steps`)."""
         now = self._clock()
-        return token_from_result(self._run(fetch_ticket(self.ticket_type)), now)  # type: ignore[arg-type]
+        result = yield fetch_ticket(self.ticket_type)
+        return token_from_result(result, now)  # type: ignore[arg-type]
+
+
+def run_steps(steps: Steps, run: Callable[..., object]) -> Token:
+    """Drive a fetcher's steps with a sync call executor."""
+    answer: object = None
+    try:
+        while True:
+            answer = run(steps.send(answer))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]

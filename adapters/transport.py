@@ -35,12 +35,18 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError
 from urllib3.exceptions import ReadTimeoutError as _Urllib3ReadTimeout
 
-from wxcore.errors import ConnectError, ReadError, ReadTimeoutError, UsageError
-from wxcore.http import API_HOST, Request, Response
-from wxcore.redact import redact_url
+from wxcore.errors import ConnectError, UsageError
+from wxcore.http import Request, Response
 
-from wxcore.adapters.deadline import time_left
 from wxcore.adapters.logredact import URLLIB3_LOGGERS, redact_library_logs
+from wxcore.adapters.routing import (
+    DEFAULT_TIMEOUTS,
+    WECHAT_API_BASES,
+    HostRoutes,
+    read_error,
+    read_timeout_error,
+    reason_of,
+)
 
 __all__ = [
     "Transport",
@@ -53,18 +59,7 @@ logger = logging.getLogger("wxcore.transport")
 
 #: Connect and read timeouts in seconds. WeChat answers in well under a second normally;
 #: these bound a stuck connection instead of waiting forever.
-DEFAULT_TIMEOUT = urllib3.Timeout(connect=5.0, read=15.0)
-
-#: WeChat's API host and its documented alternatives, in order of preference. api2 is the
-#: general back-up; the regional hosts (Shanghai, Shenzhen, Hong Kong) serve the same API.
-WECHAT_API_BASES: tuple[str, ...] = (
-    "https://api.weixin.qq.com",
-    "https://api2.weixin.qq.com",
-    "https://sh.api.weixin.qq.com",
-    "https://sz.api.weixin.qq.com",
-    "https://hk.api.weixin.qq.com",
-)
-
+DEFAULT_TIMEOUT = urllib3.Timeout(connect=DEFAULT_TIMEOUTS[0], read=DEFAULT_TIMEOUTS[1])
 
 @runtime_checkable
 class Transport(Protocol):
@@ -146,12 +141,7 @@ class Urllib3Transport:
         maxsize: int = 16,
         ca_certs: str | None = None,
     ) -> None:
-        routes = {API_HOST: WECHAT_API_BASES} if base_urls is None else base_urls
-        self._routes: dict[str, tuple[str, ...]] = {
-            host: tuple(b.rstrip("/") for b in bases) for host, bases in routes.items()
-        }
-        self._default_bases: tuple[str, ...] | None = self._routes.get("*")
-        self._preferred: dict[str, int] = {}
+        self.routes = HostRoutes(base_urls)
         self._lock = threading.Lock()
         self.timeout = (timeout if isinstance(timeout, urllib3.Timeout)
                         else urllib3.Timeout(connect=timeout, read=timeout))
@@ -222,38 +212,25 @@ class Urllib3Transport:
     # -- sending -------------------------------------------------------------------------
 
     def _bases(self, host: str) -> tuple[str, ...]:
-        bases = self._routes.get(host) or self._default_bases
-        return bases if bases else (f"https://{host}",)
+        return self.routes.bases(host)
 
-    def _timeout(self, endpoint: str, base: str) -> urllib3.Timeout:
-        """The timeouts for one attempt, cut to the current deadline."""
-        left = time_left()
+    def _timeout(self, left: float | None) -> urllib3.Timeout:
+        """The timeouts for one attempt, cut to the time left before the deadline."""
         if left is None:
             return self.timeout
-        if left <= 0:
-            raise ConnectError(f"{endpoint}: the call's deadline passed before {base} was tried",
-                               endpoint=endpoint)
         bounded = self.timeout.clone()
         total = bounded.total
         bounded.total = min(total, left) if isinstance(total, (int, float)) else left
         return bounded
 
     def send(self, request: Request) -> Response:
-        host = request.host
-        bases = self._bases(host)
-        start = self._preferred.get(host, 0) if len(bases) > 1 else 0
+        plan = self.routes.plan(request.host)
         target = request.target
         headers = dict(request.headers) if request.headers else None
         last: ConnectError | None = None
-        for i in range(len(bases)):
-            index = (start + i) % len(bases)
-            url = bases[index] + target
-            try:
-                timeout = self._timeout(request.endpoint, bases[index])
-            except ConnectError:
-                if last is not None:
-                    raise last from None
-                raise
+        for attempt, (index, base) in enumerate(plan):
+            url = base + target
+            timeout = self._timeout(self.routes.attempt_time(request.endpoint, base, last))
             _sending.sent = False
             try:
                 raw = self._pool_for(url).urlopen(
@@ -267,32 +244,13 @@ class Urllib3Transport:
                     preload_content=True,
                 )
             except _Urllib3ReadTimeout:
-                raise ReadTimeoutError(
-                    f"{request.endpoint}: no answer within the read timeout",
-                    endpoint=request.endpoint, url=redact_url(url),
-                ) from None
+                raise read_timeout_error(request, url) from None
             except HTTPError as exc:
                 if getattr(_sending, "sent", False):
-                    raise ReadError(
-                        f"{request.endpoint}: connection broke after the request was sent, "
-                        f"before the answer arrived in full: {_reason(exc)}",
-                        endpoint=request.endpoint, url=redact_url(url),
-                    ) from None
-                last = ConnectError(
-                    f"{request.endpoint}: cannot connect to {bases[index]}: {_reason(exc)}",
-                    endpoint=request.endpoint,
-                    url=redact_url(url),
-                )
-                if i + 1 < len(bases):
-                    logger.warning(
-                        "%s: %s unreachable (%s); failing over to %s",
-                        request.endpoint, bases[index], _reason(exc),
-                        bases[(index + 1) % len(bases)],
-                    )
+                    raise read_error(request, url, reason_of(exc)) from None
+                last = self.routes.unreachable(request, plan, attempt, url, reason_of(exc))
                 continue
-            if index != start:
-                with self._lock:
-                    self._preferred[host] = index
+            self.routes.reached(request.host, index)
             return Response(
                 status=raw.status,
                 body=raw.data,
@@ -313,10 +271,4 @@ class Urllib3Transport:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Urllib3Transport(routes={self._routes!r})"
-
-
-def _reason(exc: BaseException) -> str:
-    """A short cause for a urllib3 error, with any URL in it redacted."""
-    reason = getattr(exc, "reason", None) or exc
-    return redact_url(str(reason))
+        return f"Urllib3Transport(routes={self.routes!r})"

@@ -20,6 +20,8 @@ __version__ = "0.1.0"
 _LAZY_NAMES: dict[str, str] = {
     # facades and the client
     "Client": "wxcore.adapters.client",
+    "AsyncClient": "wxcore.adapters.async_client",
+    "AsyncMiniProgram": "wxcore.adapters.async_miniprogram",
     "MiniProgram": "wxcore.adapters.miniprogram",
     "OfficialAccount": "wxcore.adapters.officialaccount",
     "Component": "wxcore.adapters.component",
@@ -31,6 +33,7 @@ _LAZY_NAMES: dict[str, str] = {
     "WeChatSandbox": "wxcore.adapters.sandbox",
     "SandboxServer": "wxcore.adapters.sandbox",
     "SandboxTransport": "wxcore.adapters.sandbox",
+    "AsyncSandboxTransport": "wxcore.adapters.sandbox",
     # the common errors
     "WxError": "wxcore.errors",
     "UsageError": "wxcore.errors",
@@ -48,11 +51,14 @@ _LAZY_NAMES: dict[str, str] = {
 }
 
 if TYPE_CHECKING:  # "X as X": an explicit re-export, which mypy --strict requires
+    from wxcore.adapters.async_client import AsyncClient as AsyncClient
+    from wxcore.adapters.async_miniprogram import AsyncMiniProgram as AsyncMiniProgram
     from wxcore.adapters.client import Client as Client
     from wxcore.adapters.component import Component as Component
     from wxcore.adapters.message_server import MessageServer as MessageServer
     from wxcore.adapters.miniprogram import MiniProgram as MiniProgram
     from wxcore.adapters.officialaccount import OfficialAccount as OfficialAccount
+    from wxcore.adapters.sandbox import AsyncSandboxTransport as AsyncSandboxTransport
     from wxcore.adapters.sandbox import SandboxServer as SandboxServer
     from wxcore.adapters.sandbox import SandboxTransport as SandboxTransport
     from wxcore.adapters.sandbox import WeChatSandbox as WeChatSandbox

@@ -18,8 +18,10 @@ from wxcore.adapters.sandbox.core import Fault, SandboxRequest, WeChatSandbox, W
 from wxcore.adapters.sandbox.miniprogram import login_code, phone_code
 from wxcore.adapters.sandbox.server import SandboxServer
 from wxcore.adapters.sandbox.transport import SandboxTransport
+from wxcore.adapters.sandbox.async_transport import AsyncSandboxTransport
 
 __all__ = [
+    "AsyncSandboxTransport",
     "WeChatSandbox",
     "SandboxTransport",
     "SandboxServer",

@@ -42,12 +42,16 @@ class SandboxTransport:
         self._sleep(seconds)
 
     def send(self, request: Request) -> Response:
+        return self._answer(request, self._pause)
+
+    def _answer(self, request: Request, pause: Callable[[float], None]) -> Response:
+        """The sandbox's answer, with ``pause`` called for each delay it asks for."""
         if request.host in self.refuse_hosts:
             raise ConnectError(f"{request.endpoint}: connection refused by {request.host}",
                                endpoint=request.endpoint)
         try:
             return self.sandbox.handle(request.method, request.target, request.body,
-                                       dict(request.headers), pause=self._pause)
+                                       dict(request.headers), pause=pause)
         except ReadTimeoutError:
             raise ReadTimeoutError(f"{request.endpoint}: no answer within the read timeout",
                                    endpoint=request.endpoint) from None

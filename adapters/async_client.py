@@ -1,0 +1,168 @@
+"""The async executor: :class:`AsyncClient` drives :func:`wxcore.policy.run_call` with ``await``.
+
+It is :class:`~wxcore.adapters.client.ClientBase` (credentials, providers per credential
+kind, store keys) plus a loop of a few lines answering the policy's effects: a credential
+from an async provider, a request through an async transport (retried by
+:class:`~wxcore.adapters.async_transport.AsyncRetryingTransport`), an invalidation, a pause
+with ``await asyncio.sleep``. Facade declarations (:mod:`wxcore.facade`) read from a class
+whose ``call`` is ``async def`` become coroutine functions, so
+``AsyncMiniProgram(MiniProgramAPI, AsyncClient)`` needs no endpoint written twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal, TypeVar
+
+from wxcore.endpoint import Call
+from wxcore.policy import DEFAULT_POLICY, CallPolicy, Invalidate, NeedCredential, Pause, Send, run_call
+from wxcore.redact import redact_url
+
+from wxcore.adapters.async_tokens import (
+    AsyncCachedTokenProvider,
+    AsyncTokenProvider,
+    AsyncTokenStore,
+    Immediate,
+    arun_steps,
+)
+from wxcore.adapters.async_transport import (
+    AsyncRetryingTransport,
+    AsyncTransport,
+    default_async_transport,
+)
+from wxcore.adapters.client import ClientBase
+from wxcore.adapters.deadline import deadline
+from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from wxcore.adapters.tokens import (
+    AccessTokenFetcher,
+    ForceRefreshBudget,
+    StaticTokenProvider,
+    TicketFetcher,
+    TokenProvider,
+)
+
+__all__ = ["AsyncClient"]
+
+T = TypeVar("T")
+logger = logging.getLogger("wxcore.client")
+
+
+class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
+    """One WeChat app and everything needed to call its APIs from asyncio.
+
+    * ``transport``: an :class:`~wxcore.adapters.async_transport.AsyncTransport` (default:
+      :func:`~wxcore.adapters.async_transport.default_async_transport`, the faster of
+      aiohttp and httpx that is installed), wrapped in ``AsyncRetryingTransport`` with
+      ``retry`` unless it is None.
+    * ``sleep`` (async) and ``clock`` are injectable so tests control time.
+    * Use it as ``async with AsyncClient(...) as client`` or ``await client.aclose()``.
+    """
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str | None = None,
+        *,
+        transport: AsyncTransport | None = None,
+        retry: RetryPolicy | None = DEFAULT_RETRY_POLICY,
+        token_provider: AsyncTokenProvider | None = None,
+        token_store: AsyncTokenStore | None = None,
+        token_api: Literal["stable", "token"] = "stable",
+        ticket_providers: Mapping[str, AsyncTokenProvider] | None = None,
+        policy: CallPolicy = DEFAULT_POLICY,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._sleep = sleep
+        base = transport if transport is not None else default_async_transport()
+        self.transport: AsyncTransport = (
+            AsyncRetryingTransport(base, retry, sleep=sleep) if retry is not None else base)
+        self._deadline = retry.deadline if retry is not None else None
+        super().__init__(appid, secret, token_provider=token_provider, token_store=token_store,
+                         token_api=token_api, ticket_providers=ticket_providers, policy=policy,
+                         clock=clock)
+
+    # -- providers ------------------------------------------------------------------------
+
+    def _immediate(self, provider: TokenProvider) -> AsyncTokenProvider:
+        return Immediate(provider)
+
+    def _default_token_provider(self, secret: str | None) -> AsyncTokenProvider:
+        if not secret:
+            return Immediate(StaticTokenProvider(clock=self._clock))
+        # The force_refresh budget is kept in this process: a shared store's budget is
+        # taken synchronously, which would block the event loop.
+        budget = ForceRefreshBudget(clock=self._clock)
+        fetcher = AccessTokenFetcher(self.call, self.appid, api=self.token_api,
+                                     clock=self._clock, budget=budget)
+        return AsyncCachedTokenProvider(
+            lambda rejected: arun_steps(fetcher.steps(rejected), self.call),
+            key=self.store_key("access_token", self.token_api), store=self.token_store,
+            clock=self._clock)
+
+    def _new_ticket_provider(self, ticket_type: str) -> AsyncTokenProvider:
+        fetcher = TicketFetcher(self.call, ticket_type, clock=self._clock)  # type: ignore[arg-type]
+        return AsyncCachedTokenProvider(
+            lambda rejected: arun_steps(fetcher.steps(rejected), self.call),
+            key=self.store_key("ticket", ticket_type), store=self.token_store,
+            clock=self._clock)
+
+    # -- driving calls --------------------------------------------------------------------
+
+    async def call(self, call: Call[T]) -> T:
+        """Send ``call`` with the right credential and return its typed result, within the
+        retry policy's ``deadline`` (every send, resend, pause and token fetch included)."""
+        with deadline(self._deadline):
+            effects = run_call(call, self.policy)
+            answer: Any = None
+            try:
+                while True:
+                    effect = effects.send(answer)
+                    if type(effect) is Send:
+                        logger.debug("%s %s (%s)", effect.request.method,
+                                     redact_url(effect.request.url), effect.request.endpoint)
+                        answer = await self.transport.send(effect.request)
+                    elif type(effect) is NeedCredential:
+                        answer = await self.credential_provider(effect.kind).get()
+                    elif type(effect) is Invalidate:
+                        await self.credential_provider(effect.kind).invalidate(effect.stale)
+                        answer = None
+                    elif type(effect) is Pause:
+                        logger.info("%s: %s; resending in %.2fs", call.request.endpoint,
+                                    effect.reason, effect.seconds)
+                        await self._sleep(effect.seconds)
+                        answer = None
+                    else:  # pragma: no cover - the policy only yields the effects above
+                        raise TypeError(f"unknown effect {effect!r}")
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    async def get_access_token(self) -> str:
+        """The current access token (fetched or refreshed if needed)."""
+        return (await self.token_provider.get()).value
+
+    async def get_jsapi_ticket(self) -> str:
+        """The JS-SDK ticket for ``wx.config`` signatures, cached for its lifetime."""
+        return (await self.ticket_provider("jsapi").get()).value
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+    async def __aenter__(self: _A) -> _A:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(appid={self.appid!r}, transport={self.transport!r})"
+
+
+_A = TypeVar("_A", bound=AsyncClient)

@@ -1,0 +1,229 @@
+"""The httpx and aiohttp transports over real loopback sockets: the same error tree, timeouts
+and fail-over as the urllib3 transport; and the sync httpx transport beside them."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from support import free_port
+
+from wxcore.endpoint import Endpoint, WxResult
+from wxcore.errors import ConnectError, ReadError, ReadTimeoutError, UsageError
+from wxcore.http import NO_AUTH
+
+from wxcore.adapters.async_transport import AsyncRetryingTransport, AsyncTransport
+from wxcore.adapters.httpx_transport import HttpxAsyncTransport, HttpxTransport
+from wxcore.adapters.sandbox import Fault, SandboxServer
+
+
+class Echo(WxResult, kw_only=True):
+    size: int
+
+
+PROBE = Endpoint("test.probe", "GET", "/test/probe", Echo, auth=NO_AUTH)
+POST = Endpoint("test.post", "POST", "/x", Echo, auth=NO_AUTH)
+
+
+def test_refused_port_is_a_connect_error_without_secrets(
+        make_transport: Callable[..., AsyncTransport]) -> None:
+    async def main() -> None:
+        transport = make_transport(base_urls={"*": [f"http://127.0.0.1:{free_port()}"]})
+        call = PROBE.call(query={"access_token": "SECRET_TOKEN"})
+        try:
+            with pytest.raises(ConnectError) as info:
+                await transport.send(call.request)
+        finally:
+            await transport.aclose()
+        assert "SECRET_TOKEN" not in str(info.value) and "SECRET_TOKEN" not in info.value.url
+        assert "127.0.0.1" in str(info.value)
+
+    asyncio.run(main())
+
+
+def test_dead_primary_host_fails_over_and_stays_on_the_good_one(
+        make_transport: Callable[..., AsyncTransport], sandbox_server: SandboxServer,
+        caplog: pytest.LogCaptureFixture) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+
+    async def main() -> None:
+        transport = make_transport(
+            base_urls={"api.weixin.qq.com": [dead, sandbox_server.base_url]})
+        request = PROBE.call().request
+        try:
+            first = await transport.send(request)
+            second = await transport.send(request)
+        finally:
+            await transport.aclose()
+        assert first.status == second.status == 404  # the sandbox: no such route
+        assert "content-type" in first.headers
+        assert all(name == name.lower() for name in first.headers)
+
+    asyncio.run(main())
+    failovers = [r for r in caplog.records if "failing over" in r.getMessage()]
+    assert len(failovers) == 1  # the second send went straight to the host that answered
+    assert sandbox_server.sandbox.calls["/test/probe"] == 2
+
+
+def test_slow_answer_is_a_read_timeout(make_transport: Callable[..., AsyncTransport],
+                                       sandbox_server: SandboxServer) -> None:
+    sandbox_server.sandbox.inject(Fault("slow", delay=1.0))
+
+    async def main() -> None:
+        transport = make_transport(base_urls={"*": [sandbox_server.base_url]}, timeout=0.2)
+        try:
+            with pytest.raises(ReadTimeoutError):
+                await transport.send(PROBE.call().request)
+        finally:
+            await transport.aclose()
+
+    asyncio.run(main())
+
+
+def test_reset_is_a_read_error(make_transport: Callable[..., AsyncTransport],
+                               sandbox_server: SandboxServer) -> None:
+    sandbox_server.sandbox.inject(Fault("reset"))
+
+    async def main() -> None:
+        transport = make_transport(base_urls={"*": [sandbox_server.base_url]})
+        try:
+            with pytest.raises(ReadError) as info:
+                await transport.send(PROBE.call().request)
+        finally:
+            await transport.aclose()
+        assert not isinstance(info.value, ConnectError)
+
+    asyncio.run(main())
+
+
+@pytest.fixture
+def half_answering_server() -> Iterator[tuple[int, list[int]]]:
+    """A server that reads a request and answers half a response, then closes."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial")
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1], accepted
+    listener.shutdown(socket.SHUT_RDWR)
+    listener.close()
+    thread.join(timeout=2)
+
+
+def test_a_post_broken_mid_answer_is_a_read_error_and_not_resent(
+        make_transport: Callable[..., AsyncTransport],
+        half_answering_server: tuple[int, list[int]]) -> None:
+    port, accepted = half_answering_server
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def main() -> None:
+        transport = AsyncRetryingTransport(
+            make_transport(base_urls={"*": [f"http://127.0.0.1:{port}"]}), sleep=record)
+        try:
+            with pytest.raises(ReadError):
+                await transport.send(POST.call(json={}).request)
+        finally:
+            await transport.aclose()
+
+    asyncio.run(main())
+    assert accepted == [1] and waits == []
+
+
+def test_an_idempotent_get_broken_mid_answer_is_retried_within_bounds(
+        make_transport: Callable[..., AsyncTransport],
+        half_answering_server: tuple[int, list[int]]) -> None:
+    port, accepted = half_answering_server
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def main() -> None:
+        transport = AsyncRetryingTransport(
+            make_transport(base_urls={"*": [f"http://127.0.0.1:{port}"]}), sleep=record,
+            rng=lambda: 0.0)
+        try:
+            with pytest.raises(ReadError):
+                await transport.send(PROBE.call().request)
+        finally:
+            await transport.aclose()
+
+    asyncio.run(main())
+    assert len(accepted) == 3 and waits == [0.2, 0.4]  # max_attempts=3, exponential waits
+
+
+def test_gateway_errors_are_retried_then_the_answer_is_returned(
+        make_transport: Callable[..., AsyncTransport], sandbox_server: SandboxServer) -> None:
+    sandbox_server.sandbox.inject(Fault("status", status=503, times=2))
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def main() -> int:
+        transport = AsyncRetryingTransport(
+            make_transport(base_urls={"*": [sandbox_server.base_url]}), sleep=record)
+        try:
+            return (await transport.send(PROBE.call().request)).status
+        finally:
+            await transport.aclose()
+
+    assert asyncio.run(main()) == 404  # the third attempt reached the (routeless) sandbox
+    assert len(waits) == 2 and sandbox_server.sandbox.calls["/test/probe"] == 3
+
+
+def test_sync_httpx_transport_maps_errors_and_fails_over(sandbox_server: SandboxServer) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    with HttpxTransport(base_urls={"api.weixin.qq.com": [dead, sandbox_server.base_url]}) as t:
+        assert t.send(PROBE.call().request).status == 404
+    with pytest.raises(ConnectError):
+        HttpxTransport.for_base_url(dead).send(PROBE.call().request)
+    sandbox_server.sandbox.inject(Fault("slow", delay=1.0))
+    with pytest.raises(ReadTimeoutError):
+        HttpxTransport.for_base_url(sandbox_server.base_url, timeout=0.2).send(
+            PROBE.call().request)
+
+
+def test_sync_httpx_transport_uses_the_users_client_and_leaves_it_open() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"errcode": 0, "size": 7},
+                              headers={"X-Kept": "yes"})
+
+    client = httpx.Client(transport=httpx.MockTransport(answer))
+    transport = HttpxTransport(client)
+    response = transport.send(POST.call(json={"a": 1}).request)
+    transport.close()
+    assert POST.call(json={}).parse(response).size == 7
+    assert response.headers["x-kept"] == "yes"
+    assert seen[0].url == "https://api.weixin.qq.com/x" and seen[0].content == b'{"a":1}'
+    assert not client.is_closed
+
+
+def test_bad_settings_are_usage_errors() -> None:
+    with pytest.raises(UsageError, match="positive"):
+        HttpxAsyncTransport(timeout=0)
+    with pytest.raises(UsageError, match="h2"):
+        HttpxAsyncTransport(http2=True)
