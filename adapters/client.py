@@ -96,10 +96,10 @@ class ClientBase(Generic[P, S]):
                  **options: Any) -> None:
         token_provider: P | None = options.get("token_provider")
         token_store: S | None = options.get("token_store")
-        token_api = options.get("token_api", "stable")
+        token_api: Literal["stable", "token"] = options.get("token_api", "stable")
         ticket_providers: Mapping[str, P] | None = options.get("ticket_providers")
-        policy = options.get("policy", DEFAULT_POLICY)
-        clock = options.get("clock", time.time)
+        policy: CallPolicy = options.get("policy", DEFAULT_POLICY)
+        clock: Callable[[], float] = options.get("clock", time.time)
         if not appid or not isinstance(appid, str):
             raise UsageError("appid is required (a non-empty string)")
         if token_api not in ("stable", "token"):
