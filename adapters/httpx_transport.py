@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 import httpx
 
@@ -35,6 +36,8 @@ from wxcore.adapters.routing import (
 
 __all__ = ["HttpxTransport", "HttpxAsyncTransport"]
 
+_H = TypeVar("_H", bound="_HttpxCommon")
+
 _CONNECT_PHASE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.PoolTimeout)
 
 
@@ -51,6 +54,17 @@ class _HttpxCommon:
             raise UsageError("http2=True needs the h2 package (pip install httpx[http2])")
         self.http2 = http2
         self._verify = tls_verification(ca_certs)
+
+    @classmethod
+    def for_base_url(cls: type[_H], base_url: str, **kwargs: Any) -> _H:
+        """A transport that sends every request, whatever its host, to ``base_url``."""
+        return cls(base_urls={"*": (base_url,)}, **kwargs)
+
+    def _settings(self, maxsize: int) -> dict[str, Any]:
+        """The settings of a client made here (a pool of ``maxsize`` connections)."""
+        return dict(verify=self._verify, http2=self.http2, follow_redirects=False,
+                    limits=httpx.Limits(max_connections=maxsize,
+                                        max_keepalive_connections=maxsize))
 
     def _timeout(self, left: float | None) -> httpx.Timeout:
         connect, read = self.connect_timeout, self.read_timeout
@@ -85,14 +99,7 @@ class HttpxTransport(_HttpxCommon):
                  ca_certs: str | None = None, http2: bool = False, maxsize: int = 16) -> None:
         super().__init__(base_urls=base_urls, timeout=timeout, ca_certs=ca_certs, http2=http2)
         self._owned = client is None
-        self.client = client if client is not None else httpx.Client(
-            verify=self._verify, http2=http2, follow_redirects=False,
-            limits=httpx.Limits(max_connections=maxsize, max_keepalive_connections=maxsize))
-
-    @classmethod
-    def for_base_url(cls, base_url: str, **kwargs: object) -> HttpxTransport:
-        """A transport that sends every request, whatever its host, to ``base_url``."""
-        return cls(base_urls={"*": (base_url,)}, **kwargs)  # type: ignore[arg-type]
+        self.client = client if client is not None else httpx.Client(**self._settings(maxsize))
 
     def send(self, request: Request) -> Response:
         plan = self.routes.plan(request.host)
@@ -132,14 +139,7 @@ class HttpxAsyncTransport(_HttpxCommon):
                  ca_certs: str | None = None, http2: bool = False, maxsize: int = 100) -> None:
         super().__init__(base_urls=base_urls, timeout=timeout, ca_certs=ca_certs, http2=http2)
         self._owned = client is None
-        self.client = client if client is not None else httpx.AsyncClient(
-            verify=self._verify, http2=http2, follow_redirects=False,
-            limits=httpx.Limits(max_connections=maxsize, max_keepalive_connections=maxsize))
-
-    @classmethod
-    def for_base_url(cls, base_url: str, **kwargs: object) -> HttpxAsyncTransport:
-        """A transport that sends every request, whatever its host, to ``base_url``."""
-        return cls(base_urls={"*": (base_url,)}, **kwargs)  # type: ignore[arg-type]
+        self.client = client if client is not None else httpx.AsyncClient(**self._settings(maxsize))
 
     async def send(self, request: Request) -> Response:
         plan = self.routes.plan(request.host)

@@ -100,6 +100,18 @@ def test_reset_is_a_read_error(make_transport: Callable[..., AsyncTransport],
     asyncio.run(main())
 
 
+class Waits(list[float]):
+    """The retry waits, recorded instead of slept."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def waits() -> Waits:
+    return Waits()
+
+
 @pytest.fixture
 def half_answering_server() -> Iterator[tuple[int, list[int]]]:
     """A server that reads a request and answers half a response, then closes."""
@@ -129,16 +141,11 @@ def half_answering_server() -> Iterator[tuple[int, list[int]]]:
 
 def test_a_post_broken_mid_answer_is_a_read_error_and_not_resent(
         make_transport: Callable[..., AsyncTransport],
-        half_answering_server: tuple[int, list[int]]) -> None:
+        half_answering_server: tuple[int, list[int]], waits: Waits) -> None:
     port, accepted = half_answering_server
-    waits: list[float] = []
-
-    async def record(seconds: float) -> None:
-        waits.append(seconds)
-
     async def main() -> None:
         transport = AsyncRetryingTransport(
-            make_transport(base_urls={"*": [f"http://127.0.0.1:{port}"]}), sleep=record)
+            make_transport(base_urls={"*": [f"http://127.0.0.1:{port}"]}), sleep=waits)
         try:
             with pytest.raises(ReadError):
                 await transport.send(POST.call(json={}).request)
@@ -151,16 +158,11 @@ def test_a_post_broken_mid_answer_is_a_read_error_and_not_resent(
 
 def test_an_idempotent_get_broken_mid_answer_is_retried_within_bounds(
         make_transport: Callable[..., AsyncTransport],
-        half_answering_server: tuple[int, list[int]]) -> None:
+        half_answering_server: tuple[int, list[int]], waits: Waits) -> None:
     port, accepted = half_answering_server
-    waits: list[float] = []
-
-    async def record(seconds: float) -> None:
-        waits.append(seconds)
-
     async def main() -> None:
         transport = AsyncRetryingTransport(
-            make_transport(base_urls={"*": [f"http://127.0.0.1:{port}"]}), sleep=record,
+            make_transport(base_urls={"*": [f"http://127.0.0.1:{port}"]}), sleep=waits,
             rng=lambda: 0.0)
         try:
             with pytest.raises(ReadError):
@@ -173,16 +175,12 @@ def test_an_idempotent_get_broken_mid_answer_is_retried_within_bounds(
 
 
 def test_gateway_errors_are_retried_then_the_answer_is_returned(
-        make_transport: Callable[..., AsyncTransport], sandbox_server: SandboxServer) -> None:
+        make_transport: Callable[..., AsyncTransport], sandbox_server: SandboxServer,
+        waits: Waits) -> None:
     sandbox_server.sandbox.inject(Fault("status", status=503, times=2))
-    waits: list[float] = []
-
-    async def record(seconds: float) -> None:
-        waits.append(seconds)
-
     async def main() -> int:
         transport = AsyncRetryingTransport(
-            make_transport(base_urls={"*": [sandbox_server.base_url]}), sleep=record)
+            make_transport(base_urls={"*": [sandbox_server.base_url]}), sleep=waits)
         try:
             return (await transport.send(PROBE.call().request)).status
         finally:
