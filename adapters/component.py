@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from typing import TypeVar
 
 from wxcore.component import authorization, tokens
-from wxcore.component.api import ComponentAPI
+from wxcore.component.api import CodeManagementAPI, ComponentAPI
 from wxcore.component.authorization import AuthorizerListItem, QueryAuthResult
 from wxcore.component.errors import (
     AuthorizationRevokedError,
@@ -90,8 +90,9 @@ class AuthorizerOfficialAccount(_Acting, OfficialAccount):
     """An authorized Official Account, every call made with its authorizer_access_token."""
 
 
-class AuthorizerMiniProgram(_Acting, MiniProgram):
-    """An authorized Mini Program, every call made with its authorizer_access_token."""
+class AuthorizerMiniProgram(_Acting, CodeManagementAPI, MiniProgram):
+    """An authorized Mini Program, every call made with its authorizer_access_token, with
+    the platform's code management (commit, audit, release, domains, testers)."""
 
 
 class _PushRouter(Router):

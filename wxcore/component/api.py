@@ -8,11 +8,11 @@ acting for authorizers) are written in the adapter.
 
 from __future__ import annotations
 
-from wxcore.component import authorization, oauth, tokens
+from wxcore.component import authorization, code, oauth, tokens
 from wxcore.facade import APPID, method
 from wxcore.officialaccount.oauth import Scope
 
-__all__ = ["ComponentAPI"]
+__all__ = ["ComponentAPI", "CodeManagementAPI"]
 
 
 class ComponentAPI:
@@ -36,6 +36,12 @@ class ComponentAPI:
     get_oauth_access_token = method(oauth.get_oauth_access_token, APPID)
     refresh_oauth_access_token = method(oauth.refresh_oauth_access_token, APPID)
     jscode2session = method(oauth.jscode2session, APPID)
+
+    # -- code templates (代码模板库) -------------------------------------------------------
+    get_template_draft_list = method(code.get_template_draft_list)
+    add_to_template = method(code.add_to_template)
+    get_template_list = method(code.get_template_list)
+    delete_template = method(code.delete_template)
 
     # -- pure helpers (no call) -----------------------------------------------------------
     def login_page_url(self, pre_auth_code: str, redirect_uri: str,
@@ -62,3 +68,22 @@ class ComponentAPI:
         return oauth.component_authorize_url(self.appid, appid, redirect_uri, scope, state)
 
     get_component_oauth_url = component_authorize_url  # wechatpy: get_component_oauth(...).authorize_url
+
+
+class CodeManagementAPI:
+    """Mini Program code management, called with the authorizer's token (mixed into
+    :class:`wxcore.adapters.component.AuthorizerMiniProgram`)."""
+
+    commit = method(code.commit)
+    get_qrcode = method(code.get_qrcode)
+    submit_audit = method(code.submit_audit)
+    get_auditstatus = method(code.get_auditstatus)
+    get_latest_auditstatus = method(code.get_latest_auditstatus)
+    undocodeaudit = method(code.undocodeaudit)
+    release = method(code.release)
+    revertcoderelease = method(code.revertcoderelease)
+    change_visitstatus = method(code.change_visitstatus)
+    modify_domain = method(code.modify_domain)
+    setwebviewdomain = method(code.setwebviewdomain)
+    bind_tester = method(code.bind_tester)
+    unbind_tester = method(code.unbind_tester)

@@ -33,6 +33,7 @@ __all__ = [
     "SubscribeMsgPopupItem", "SubscribeMsgChangeItem", "SubscribeMsgSentItem",
     "SubscribeMsgPopupEvent", "SubscribeMsgChangeEvent", "SubscribeMsgSentEvent",
     "MediaCheckDetail", "MediaCheckResult", "MediaCheckEvent", "UserEnterTempSessionEvent",
+    "WeappAuditSuccessEvent", "WeappAuditFailEvent", "WeappAuditDelayEvent",
     "ComponentPush", "ComponentVerifyTicketPush", "AuthorizedPush", "UpdateAuthorizedPush",
     "UnauthorizedPush", "GenericMessage", "Push", "parse_message", "parse_body",
     "parse_push", "decode_body", "is_json", "dedup_key",
@@ -276,6 +277,30 @@ class UserEnterTempSessionEvent(BaseEvent, kw_only=True):
     SessionFrom: str = ""
 
 
+class WeappAuditSuccessEvent(BaseEvent, kw_only=True):
+    """``weapp_audit_success``: a platform-managed Mini Program passed its code audit.
+
+    https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/code/audit_event.html
+    """
+
+    SuccTime: int = 0
+
+
+class WeappAuditFailEvent(BaseEvent, kw_only=True):
+    """``weapp_audit_fail``: rejected; ``ScreenShot`` is media_ids joined by ``|``."""
+
+    Reason: str = ""
+    FailTime: int = 0
+    ScreenShot: str = ""
+
+
+class WeappAuditDelayEvent(BaseEvent, kw_only=True):
+    """``weapp_audit_delay``: the audit is delayed (a result follows later)."""
+
+    Reason: str = ""
+    DelayTime: int = 0
+
+
 class ComponentPush(_Push, kw_only=True):
     """A push to an Open Platform component's authorization event URL."""
 
@@ -349,6 +374,9 @@ EVENT_TYPES: dict[str, type[BaseEvent]] = {
     "subscribe_msg_sent_event": SubscribeMsgSentEvent,
     "wxa_media_check": MediaCheckEvent,
     "user_enter_tempsession": UserEnterTempSessionEvent,
+    "weapp_audit_success": WeappAuditSuccessEvent,
+    "weapp_audit_fail": WeappAuditFailEvent,
+    "weapp_audit_delay": WeappAuditDelayEvent,
 }
 
 COMPONENT_TYPES: dict[str, type[ComponentPush]] = {

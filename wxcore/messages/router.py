@@ -66,6 +66,9 @@ from wxcore.messages.models import (
     UpdateAuthorizedPush,
     UserEnterTempSessionEvent,
     VideoMessage,
+    WeappAuditDelayEvent,
+    WeappAuditFailEvent,
+    WeappAuditSuccessEvent,
     ViewEvent,
     VoiceMessage,
 )
@@ -174,6 +177,15 @@ class Router:
     @overload
     def event(self, event: Literal["user_enter_tempsession"],
               key: str | None = None) -> Registrar[UserEnterTempSessionEvent]: ...
+    @overload
+    def event(self, event: Literal["weapp_audit_success"],
+              key: str | None = None) -> Registrar[WeappAuditSuccessEvent]: ...
+    @overload
+    def event(self, event: Literal["weapp_audit_fail"],
+              key: str | None = None) -> Registrar[WeappAuditFailEvent]: ...
+    @overload
+    def event(self, event: Literal["weapp_audit_delay"],
+              key: str | None = None) -> Registrar[WeappAuditDelayEvent]: ...
     @overload
     def event(self, event: Literal["*"], key: str | None = None) -> Registrar[AnyEvent]: ...
     @overload
