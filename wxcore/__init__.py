@@ -22,6 +22,7 @@ _LAZY_NAMES: dict[str, str] = {
     "Client": "wxcore.adapters.client",
     "AsyncClient": "wxcore.adapters.async_client",
     "AsyncMiniProgram": "wxcore.adapters.async_miniprogram",
+    "AsyncOfficialAccount": "wxcore.adapters.async_officialaccount",
     "MiniProgram": "wxcore.adapters.miniprogram",
     "OfficialAccount": "wxcore.adapters.officialaccount",
     "Component": "wxcore.adapters.component",
@@ -53,6 +54,7 @@ _LAZY_NAMES: dict[str, str] = {
 if TYPE_CHECKING:  # "X as X": an explicit re-export, which mypy --strict requires
     from wxcore.adapters.async_client import AsyncClient as AsyncClient
     from wxcore.adapters.async_miniprogram import AsyncMiniProgram as AsyncMiniProgram
+    from wxcore.adapters.async_officialaccount import AsyncOfficialAccount as AsyncOfficialAccount
     from wxcore.adapters.client import Client as Client
     from wxcore.adapters.component import Component as Component
     from wxcore.adapters.message_server import MessageServer as MessageServer
