@@ -14,17 +14,24 @@ checks the guarantees of docs/reliability.md against it:
 4. no call outlives the documented worst case: the call deadline plus the longest busy
    pause plus ``SLACK`` for a loaded machine.
 
+:func:`soak_processes` runs the same workers in several processes that share their tokens in
+a real Redis, restarted (empty) during the run; the token bound then allows for the restarts
+and for a failed fetch being retried by each process (see its docstring).
+
 Used by tests/adapters/test_chaos.py (a few seconds) and benchmarks/chaos_soak.py (by hand).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import urllib3
 
@@ -66,13 +73,19 @@ class SoakReport:
                 f"longest call {self.longest_call:.2f}s (bound {self.worst_case:.2f}s)")
 
 
-def _client(server: SandboxServer, deadline: float, busy: CallPolicy) -> MiniProgram:
-    app = server.sandbox.default_app
+class _App(NamedTuple):
+    appid: str
+    secret: str
+
+
+def _client(base_url: str, app: Any, deadline: float, busy: CallPolicy,
+            token_store: Any = None) -> MiniProgram:
     transport = Urllib3Transport.for_base_url(
-        server.base_url, proxy=False, timeout=urllib3.Timeout(connect=1.0, read=0.3))
+        base_url, proxy=False, timeout=urllib3.Timeout(connect=1.0, read=0.3))
     retry = RetryPolicy(initial_wait=0.02, max_wait=0.1, jitter=0.02, max_total_wait=0.5,
                         deadline=deadline)
-    return MiniProgram(app.appid, app.secret, transport=transport, retry=retry, policy=busy)
+    return MiniProgram(app.appid, app.secret, transport=transport, retry=retry, policy=busy,
+                       token_store=token_store)
 
 
 def _faults(sandbox: WeChatSandbox, rng: random.Random, stop: threading.Event,
@@ -87,60 +100,149 @@ def _faults(sandbox: WeChatSandbox, rng: random.Random, stop: threading.Event,
         injected.append(sandbox.inject(fault))
 
 
+def _busy() -> CallPolicy:
+    return CallPolicy(busy_retries=2, busy_backoff=0.02, busy_backoff_max=0.1)
+
+
+def _work(mp: MiniProgram, openid: str, index: int, seed: int, stop: threading.Event,
+          report: SoakReport, lock: threading.Lock) -> None:
+    """One worker thread: random token, ticket and subscribe calls until ``stop``."""
+    local = random.Random(seed * 1000 + index)
+    while not stop.is_set():
+        op = local.choice(("token", "ticket", "subscribe", "subscribe"))
+        marker = uuid.uuid4().hex
+        started = time.monotonic()
+        try:
+            if op == "token":
+                mp.get_access_token()
+            elif op == "ticket":
+                mp.get_jsapi_ticket()
+            else:
+                with lock:
+                    report.markers.append(marker)
+                mp.send_subscribe_message(openid, "TPL-chaos", {"character_string1": marker})
+        except WxError as exc:
+            with lock:
+                report.failures[type(exc).__name__] += 1
+        except Exception as exc:  # an untyped failure: the invariant under test
+            with lock:
+                report.untyped.append(f"{op}: {type(exc).__name__}: {exc}")
+        elapsed = time.monotonic() - started
+        with lock:
+            report.calls += 1
+            report.longest_call = max(report.longest_call, elapsed)
+
+
+def _run_threads(mp: MiniProgram, openid: str, threads: int, seed: int, seconds: float,
+                 report: SoakReport, during: Callable[[], None] | None = None) -> None:
+    """``threads`` workers for ``seconds``; ``during`` runs once halfway (a Redis restart)."""
+    lock = threading.Lock()
+    stop = threading.Event()
+    workers = [threading.Thread(target=_work, args=(mp, openid, i, seed, stop, report, lock),
+                                daemon=True) for i in range(threads)]
+    for w in workers:
+        w.start()
+    if during is not None:
+        time.sleep(seconds / 2)
+        during()
+        time.sleep(seconds / 2)
+    else:
+        time.sleep(seconds)
+    stop.set()
+    for w in workers:
+        w.join(timeout=report.worst_case + 5)
+
+
 def soak(seconds: float = 3.0, threads: int = 12, seed: int = 1, deadline: float = 2.0
          ) -> SoakReport:
-    """Run the soak; ``deadline`` is each call's bound (RetryPolicy.deadline)."""
-    busy = CallPolicy(busy_retries=2, busy_backoff=0.02, busy_backoff_max=0.1)
+    """Run the soak in this process; ``deadline`` is each call's bound (RetryPolicy.deadline)."""
+    busy = _busy()
     report = SoakReport(seconds=seconds,
                         worst_case=deadline + busy.busy_pause(busy.busy_retries - 1) + SLACK)
     injected: list[Fault] = []
-    lock = threading.Lock()
     with SandboxServer(WeChatSandbox()) as server:
         sandbox = server.sandbox
-        mp = _client(server, deadline, busy)
+        mp = _client(server.base_url, sandbox.default_app, deadline, busy)
         openid = mp.code2session(login_code(sandbox, "alice")).openid  # a user the app knows
         stop = threading.Event()
         chaos = threading.Thread(target=_faults, args=(sandbox, random.Random(seed + 1), stop,
                                                        injected), daemon=True)
-
-        def work(index: int) -> None:
-            local = random.Random(seed * 1000 + index)
-            while not stop.is_set():
-                op = local.choice(("token", "ticket", "subscribe", "subscribe"))
-                marker = uuid.uuid4().hex
-                started = time.monotonic()
-                try:
-                    if op == "token":
-                        mp.get_access_token()
-                    elif op == "ticket":
-                        mp.get_jsapi_ticket()
-                    else:
-                        with lock:
-                            report.markers.append(marker)
-                        mp.send_subscribe_message(openid, "TPL-chaos",
-                                                  {"character_string1": marker})
-                except WxError as exc:
-                    with lock:
-                        report.failures[type(exc).__name__] += 1
-                except Exception as exc:  # an untyped failure: the invariant under test
-                    with lock:
-                        report.untyped.append(f"{op}: {type(exc).__name__}: {exc}")
-                elapsed = time.monotonic() - started
-                with lock:
-                    report.calls += 1
-                    report.longest_call = max(report.longest_call, elapsed)
-
-        workers = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(threads)]
         chaos.start()
-        for w in workers:
-            w.start()
-        time.sleep(seconds)
+        _run_threads(mp, openid, threads, seed, seconds, report)
         stop.set()
-        for w in workers:
-            w.join(timeout=report.worst_case + 5)
         chaos.join(timeout=5)
         mp.close()
         _account(sandbox, injected, report)
+    return report
+
+
+def _process_worker(base_url: str, appid: str, secret: str, redis_url: str, openid: str,
+                    threads: int, seed: int, seconds: float, deadline: float,
+                    results: Any) -> None:
+    """One process of :func:`soak_processes`: its own client, the shared Redis store."""
+    from wxcore.adapters.stores.redis import RedisTokenStore
+
+    busy = _busy()
+    report = SoakReport(seconds=seconds,
+                        worst_case=deadline + busy.busy_pause(busy.busy_retries - 1) + SLACK)
+    store = RedisTokenStore(redis_url, socket_timeout=0.5, wait_timeout=deadline)
+    mp = _client(base_url, _App(appid, secret), deadline, busy, token_store=store)
+    _run_threads(mp, openid, threads, seed, seconds, report)
+    mp.close()
+    results.put({"calls": report.calls, "failures": dict(report.failures),
+                 "untyped": report.untyped, "longest": report.longest_call,
+                 "markers": report.markers})
+
+
+def soak_processes(redis: Any, seconds: float = 4.0, processes: int = 4, threads: int = 4,
+                   seed: int = 1, deadline: float = 2.0, restarts: int = 1) -> SoakReport:
+    """The soak across ``processes`` processes sharing tokens in Redis (``redis``: a
+    ``support.RedisProcess``), which is restarted ``restarts`` times meanwhile, empty.
+
+    The token bound becomes ``1 + revocations + restarts + 2 x processes x faults on
+    stable_token``: a failed fetch is shared with the waiters of one process, while another
+    process may take the lease over and try once more.
+    """
+    busy = _busy()
+    report = SoakReport(seconds=seconds,
+                        worst_case=deadline + busy.busy_pause(busy.busy_retries - 1) + SLACK)
+    injected: list[Fault] = []
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    with SandboxServer(WeChatSandbox()) as server:
+        sandbox = server.sandbox
+        app = sandbox.default_app
+        first = _client(server.base_url, app, deadline, busy)
+        openid = first.code2session(login_code(sandbox, "alice")).openid
+        first.close()
+        workers = [context.Process(target=_process_worker, args=(
+            server.base_url, app.appid, app.secret, redis.url, openid, threads, seed + i,
+            seconds, deadline, results), daemon=True) for i in range(processes)]
+        for w in workers:
+            w.start()
+        stop = threading.Event()
+        chaos = threading.Thread(target=_faults, args=(sandbox, random.Random(seed + 1), stop,
+                                                       injected), daemon=True)
+        chaos.start()
+        for _ in range(restarts):
+            time.sleep(seconds / (restarts + 1))
+            redis.restart()
+        time.sleep(seconds / (restarts + 1))
+        for _ in workers:
+            part = results.get(timeout=seconds + report.worst_case + 60)
+            report.calls += part["calls"]
+            report.failures.update(part["failures"])
+            report.untyped.extend(part["untyped"])
+            report.longest_call = max(report.longest_call, part["longest"])
+            report.markers.extend(part["markers"])
+        stop.set()
+        chaos.join(timeout=5)
+        for w in workers:
+            w.join(timeout=10)
+        _account(sandbox, injected, report)
+    revokes = sum(f.used for f in injected if f.kind == "revoke")
+    on_stable = sum(f.used for f in injected if f.path == STABLE and f.kind != "revoke")
+    report.fetch_bound = 1 + revokes + restarts + 2 * processes * on_stable
     return report
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from support import FakeClock, free_port
+from support import FakeClock, RedisProcess, free_port
 
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import SandboxServer, SandboxTransport, WeChatSandbox
@@ -52,35 +52,15 @@ def redis_server() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     A missing redis-server fails (it does not skip): `.ci/run` installs it. Tests that
     need Redis to go away mid-test stop the process themselves.
     """
-    binary = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-    )
-    if binary is None:
-        pytest.fail("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="wxcore-redis-")
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
     try:
-        yield proc, f"redis://127.0.0.1:{port}/0"
+        server = RedisProcess().start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    assert server.proc is not None
+    try:
+        yield server.proc, server.url
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.close()
 
 
 @pytest.fixture(scope="session")
