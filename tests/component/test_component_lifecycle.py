@@ -15,17 +15,17 @@ import json
 import pathlib
 import subprocess
 import sys
-import threading
 import textwrap
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from component_support import AES_KEY, AUTHORIZER, COMPONENT_APPID, COMPONENT_SECRET, PUSH_TOKEN
 from support import FakeClock
 
 from wxcore.adapters.component import Component
+from wxcore.adapters.httpserver import BackgroundServer
 from wxcore.adapters.message_server import MessageServer
 from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
 from wxcore.adapters.sandbox.component_platform import add_component, authorize, unauthorize
@@ -64,16 +64,8 @@ def push_url() -> Iterator[tuple[str, dict[str, MessageServer]]]:
     def app(environ, start_response):  # type: ignore[no-untyped-def]
         return holder["server"].wsgi_app(environ, start_response)
 
-    httpd: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}/wechat/component", holder
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with BackgroundServer(make_server("127.0.0.1", 0, app, handler_class=_Quiet)) as served:
+        yield f"{served.base_url}/wechat/component", holder
 
 
 def _restarted(db: pathlib.Path, base_url: str) -> dict[str, str]:
