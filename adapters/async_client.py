@@ -115,6 +115,7 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
     async def call(self, call: Call[T]) -> T:
         """Send ``call`` with the right credential and return its typed result, within the
         retry policy's ``deadline`` (every send, resend, pause and token fetch included)."""
+        debug = logger.isEnabledFor(logging.DEBUG)  # the redacted URL costs a regex: log only
         with deadline(self._deadline):
             effects = run_call(call, self.policy)
             answer: Any = None
@@ -122,8 +123,9 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
                 while True:
                     effect = effects.send(answer)
                     if type(effect) is Send:
-                        logger.debug("%s %s (%s)", effect.request.method,
-                                     redact_url(effect.request.url), effect.request.endpoint)
+                        if debug:
+                            logger.debug("%s %s (%s)", effect.request.method,
+                                         redact_url(effect.request.url), effect.request.endpoint)
                         answer = await self.transport.send(effect.request)
                     elif type(effect) is NeedCredential:
                         answer = await self.credential_provider(effect.kind).get()

@@ -157,7 +157,8 @@ class Urllib3Transport:
         self._pool_kwargs: dict[str, Any] = {"maxsize": maxsize, "cert_reqs": "CERT_REQUIRED"}
         if ca_certs:
             self._pool_kwargs["ca_certs"] = ca_certs
-        self._pool: urllib3.PoolManager = self._new_pool(None)
+        # made on the first request: an idle client holds no urllib3 pool (about 1 KiB)
+        self._direct: urllib3.PoolManager | None = None
         self._proxy_pools: dict[str, urllib3.PoolManager] = {}
         self._proxy_by_origin: dict[tuple[str, str], str | None] = {}
         redact_library_logs(URLLIB3_LOGGERS)
@@ -180,6 +181,17 @@ class Urllib3Transport:
             pool = urllib3.ProxyManager(proxy, proxy_headers=self._proxy_headers,
                                         **self._pool_kwargs)
         pool.pool_classes_by_scheme = _POOL_CLASSES
+        return pool
+
+    @property
+    def _pool(self) -> urllib3.PoolManager:
+        """The pool for requests that go directly (no proxy), made on first use."""
+        pool = self._direct
+        if pool is None:
+            with self._lock:
+                if self._direct is None:
+                    self._direct = self._new_pool(None)
+                pool = self._direct
         return pool
 
     def proxy_for(self, url: str) -> str | None:
@@ -260,7 +272,8 @@ class Urllib3Transport:
         raise last
 
     def close(self) -> None:
-        self._pool.clear()
+        if self._direct is not None:
+            self._direct.clear()
         for pool in list(self._proxy_pools.values()):
             pool.clear()
 

@@ -39,7 +39,7 @@ from wxcore.adapters.token_server import RemoteTokenProvider, TokenServer, Token
 from wxcore.adapters.tokens import CachedTokenProvider, MemoryTokenStore, TokenStore
 from wxcore.adapters.transport import Urllib3Transport
 
-from timing import best_rate
+from timing import best_rate, wait_listening
 
 KEY = "wxcore:wx5b2e7d9c1a04f836:access_token:stable"
 SECRET = "bench-shared-secret-0123456789"
@@ -63,12 +63,7 @@ def redis_server(url: str | None) -> Iterator[str]:
                              "--appendonly", "no", "--dir", workdir],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_listening(port, proc, "redis-server")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()

@@ -13,10 +13,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from timing import wait_listening
 
 CONFIG = """daemon off;
 worker_processes 1;
@@ -65,16 +66,9 @@ def nginx_server(body: bytes) -> Iterator[str]:
     conf = Path(workdir, "nginx.conf")
     conf.write_text(CONFIG.format(dir=workdir, port=port, body=body.decode()))
     proc = subprocess.Popen([nginx, "-c", str(conf), "-p", workdir],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"nginx exited: {proc.stderr.read().decode()}") from None  # type: ignore[union-attr]
-                time.sleep(0.02)
+        wait_listening(port, proc, "nginx")
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()

@@ -179,7 +179,7 @@ def loopback_rows(s: Settings, wechatpy: str | None) -> tuple[list[Row], str]:
     if nginx.binary() is None:
         return [skipped(Row("loopback", f"GET, {n} thread{'s' * (n > 1)}", "raw urllib3 + json",
                             ">= 0.95"), "nginx not installed (apt-get install nginx-light)")
-                for n in (1, 8)], "none"
+                for n in (1, 8)] + async_rows(s, None), "none"
     rows = []
     with nginx.nginx_server(bench_client.BODY) as base:
         pool = urllib3.PoolManager(maxsize=16)
@@ -207,15 +207,30 @@ def loopback_rows(s: Settings, wechatpy: str | None) -> tuple[list[Row], str]:
             theirs = peers.loopback_call(base, bench_client.APPID, bench_client.TOKEN)
             peer.ratios = paired_throughput(ours, theirs, 1, s)
             rows.append(peer)
+        rows += async_rows(s, base)
     return rows, f"nginx {nginx.version()} (Debian), return 200, 1 worker"
 
 
-def async_rows() -> list[Row]:
-    landed = any(p.name.startswith("async") for p in (ROOT / "adapters").iterdir())
-    why = ("async client on main but not yet wired into this benchmark" if landed else
-           "not yet: the async client (adapters/async*) has not landed on main")
-    return [skipped(Row("loopback async", f"GET, {n} task{'s' * (n > 1)}", ref, ">= 0.9"), why)
-            for n in (1, 64) for ref in ("raw httpx", "raw aiohttp")]
+def async_rows(s: Settings, base: str | None) -> list[Row]:
+    """AsyncClient over httpx and aiohttp beside the raw library, at 1 and 64 tasks."""
+    rows = [Row("loopback async", f"GET, {n} task{'s' * (n > 1)}", f"raw {lib}", ">= 0.9")
+            for n in (1, 64) for lib in ("httpx", "aiohttp")]
+    if not any(p.name.startswith("async") for p in (ROOT / "adapters").iterdir()):
+        return [skipped(r, "not yet: the async client (adapters/async*) is not on main")
+                for r in rows]
+    if base is None:
+        return [skipped(r, "nginx not installed (apt-get install nginx-light)") for r in rows]
+    import async_pairs
+
+    for row in rows:
+        lib = row.reference.split()[1]
+        if importlib.util.find_spec(lib) is None:
+            skipped(row, f"{lib} not installed (pip install -e '.[bench]')")
+            continue
+        tasks = int(row.case.split()[1])
+        row.ratios = async_pairs.paired(lib, base, bench_client.APPID, bench_client.TOKEN,
+                                        tasks, s.rounds, s.threads_window)
+    return rows
 
 
 def import_seconds(module: str) -> float:
@@ -350,7 +365,7 @@ def run(s: Settings) -> dict[str, object]:
     wechatpy = peers.available()
     rows = message_rows(s, wechatpy) + in_process_rows(s, wechatpy)
     loop, server = loopback_rows(s, wechatpy)
-    rows += loop + async_rows() + import_rows(s, wechatpy) + [memory_row(s, wechatpy)]
+    rows += loop + import_rows(s, wechatpy) + [memory_row(s, wechatpy)]
     rows += stampede_rows(s, wechatpy)
     return {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
             "versions": versions(), "server": server, "settings": asdict(s),

@@ -1,7 +1,9 @@
-"""The one timing loop the benchmark scripts share."""
+"""The timing loops the benchmark scripts share, and the wait for a server they start."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import time
 from collections.abc import Callable
 
@@ -39,3 +41,16 @@ def paired_ratios(subject: Callable[[], object], reference: Callable[[], object]
         a, b = best_rate(first, window, warmup=warmup), best_rate(second, window, warmup=warmup)
         ratios.append(a / b if index % 2 == 0 else b / a)
     return ratios
+
+
+def wait_listening(port: int, proc: subprocess.Popen[bytes], name: str) -> None:
+    """Return once something accepts on loopback ``port``; fail if ``proc`` exits first."""
+    for _ in range(400):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with status {proc.returncode}") from None
+            time.sleep(0.02)
+    raise RuntimeError(f"{name} did not listen on port {port}")
