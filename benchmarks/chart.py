@@ -35,7 +35,10 @@ def draw(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [r for r in result["rows"] if r["ratios"] and r["reference"] != "upstream fetches"]
+    # counts (stampede) and the urllib3 import floor (not wxcore) stay in the table only
+    rows = [r for r in result["rows"] if r["ratios"] and r["reference"] != "upstream fetches"
+            and r["case"].startswith(("import wxcore", "GET", "pipeline", "parse", "get", "post",
+                                      "per idle"))]
     labels, medians, lows, highs, targets = [], [], [], [], []
     for r in rows:
         median, low, high, target = _readable(r)
