@@ -212,6 +212,11 @@ class MessageServer:
         return 200, [("Content-Type", result.content_type),
                      ("Content-Length", str(len(result.body)))], result.body
 
+    @staticmethod
+    def too_large() -> tuple[int, list[tuple[str, str]], bytes]:
+        """The answer to a body over the settings' ``max_bytes`` (before reading it all)."""
+        return _plain(413, b"too large")
+
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """A WSGI application serving this endpoint (GET verification and POST pushes)."""
         method = environ.get("REQUEST_METHOD", "GET")
@@ -224,7 +229,7 @@ class MessageServer:
                 length = -1
             limit = self.pipeline.settings.max_bytes
             if length < 0 or length > limit:
-                status, headers, payload = _plain(413, b"too large")
+                status, headers, payload = self.too_large()
                 start_response(_STATUS[status], headers)
                 return [payload]
             body = environ["wsgi.input"].read(length) if length else b""
