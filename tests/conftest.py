@@ -4,19 +4,42 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import os
-import shutil
-import socket
+import importlib
+import pkgutil
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 
 import pytest
-from support import FakeClock, RedisProcess, free_port
+from support import FakeClock, RedisProcess
 
+import wxcore
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import SandboxServer, SandboxTransport, WeChatSandbox
+
+
+def _import_every_module() -> None:
+    """Import all of wxcore now, in the main thread, before any test starts a thread.
+
+    pytest rewrites the assertions of every module of an installed plugin's distribution --
+    all of wxcore -- with ``ast.parse`` when it is first imported. CPython 3.11 before 3.11.8
+    can raise a spurious ``SystemError: AST constructor recursion depth mismatch`` when that
+    happens while other threads run (python/cpython#106905), which made tests importing a
+    module lazily (the demo, the CLI) fail now and then. Modules whose optional dependency is
+    missing are left for their own tests to report.
+    """
+    import wxcore.adapters
+
+    for package in (wxcore, wxcore.adapters):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if module.name.endswith("__main__"):
+                continue  # running it is what importing it does
+            try:
+                importlib.import_module(module.name)
+            except ImportError:
+                continue
+
+
+_import_every_module()
 
 
 @pytest.fixture
