@@ -20,7 +20,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TypeVar
 
@@ -33,7 +34,7 @@ from wxcore.component.errors import (
     NoVerifyTicketError,
     VerifyTicketError,
 )
-from wxcore.errors import UsageError
+from wxcore.errors import UsageError, WxError
 from wxcore.messages import PushSettings, Router
 from wxcore.messages.pipeline import SeenStore
 from wxcore.messages.models import (
@@ -323,6 +324,24 @@ class Component(ComponentAPI, Client):
         if fresh and fresh != stored.value:
             self.credential_store.put(key, fresh, now)
         return tokens.authorizer_token_from_result(result, now)
+
+    def refresh_authorizer_tokens(self, authorizer_appids: Iterable[str], *,
+                                  max_workers: int = 8) -> dict[str, Token | WxError]:
+        """Make each authorizer's token usable (refreshing the due ones), at most
+        ``max_workers`` refreshes at once; each authorizer stays single-flight through its
+        provider. Answers the token, or the error, per appid (one failure stops nothing)."""
+        if max_workers < 1:
+            raise UsageError("max_workers must be at least 1")
+        providers = {appid: self.authorizer_token_provider(appid) for appid in authorizer_appids}
+
+        def one(provider: CachedTokenProvider) -> Token | WxError:
+            try:
+                return provider.get()
+            except WxError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers, thread_name_prefix="wxcore-authorizer") as pool:
+            return dict(zip(providers, pool.map(one, providers.values())))
 
     def _acting(self, cls: type[C], authorizer_appid: str) -> C:
         client = self._clients.get((cls, authorizer_appid))

@@ -184,3 +184,42 @@ def test_tickets_and_refresh_tokens_survive_a_restart(platformed: Platformed,
     assert again.verify_ticket() == platformed.component.verify_ticket()
     assert again.official_account(AUTHORIZER).get_access_token()  # via the stored refresh token
     assert platformed.sandbox.calls["/cgi-bin/component/api_authorizer_token"] == 1
+
+
+def test_refreshing_many_authorizers_is_bounded(platformed: Platformed) -> None:
+    """Many due tokens refresh with at most max_workers requests in flight at once."""
+    import threading
+    import time
+
+    push_ticket(platformed.sandbox, COMPONENT_APPID)
+    appids = [f"wx{i:016x}" for i in range(24)]
+    for appid in appids:
+        platformed.component.query_auth(_authorized(platformed, appid))
+    platformed.component.forget_authorizer(appids[-1])  # one failure among them
+    platformed.clock.advance(7201)
+    inner = platformed.component.transport
+    in_flight, peak, guard = [0], [0], threading.Lock()
+
+    class Counting:
+        def send(self, request):  # type: ignore[no-untyped-def]
+            with guard:
+                in_flight[0] += 1
+                peak[0] = max(peak[0], in_flight[0])
+            try:
+                time.sleep(0.02)
+                return inner.send(request)
+            finally:
+                with guard:
+                    in_flight[0] -= 1
+
+        def close(self) -> None:
+            pass
+
+    platformed.component.transport = Counting()  # type: ignore[assignment]
+    results = platformed.component.refresh_authorizer_tokens(appids, max_workers=3)
+    assert isinstance(results[appids[-1]], NotAuthorizedError)
+    assert all(not isinstance(results[a], Exception) for a in appids[:-1])
+    calls = [r for r in platformed.sandbox.requests
+             if r.path == "/cgi-bin/component/api_authorizer_token"]
+    assert len(calls) == 23
+    assert 1 < peak[0] <= 3
