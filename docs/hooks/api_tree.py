@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pathlib
 import shutil
+import sys
 from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -24,4 +25,8 @@ def on_config(config: Any) -> Any:
     sources = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "wxcore", package, ignore=sources)
     shutil.copytree(ROOT / "adapters", package / "adapters", ignore=sources)
+    # First on sys.path too, so that no search of the collector finds the editable install's
+    # ``wxcore`` (which has no ``adapters`` folder) before this tree.
+    if str(TREE) not in sys.path:
+        sys.path.insert(0, str(TREE))
     return config

@@ -23,11 +23,20 @@ def nav_files(entries: list[object]) -> list[str]:
     return files
 
 
-def test_the_site_builds_strictly(tmp_path: pathlib.Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+def build_site(site: pathlib.Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+
+
+def test_the_site_builds_strictly(tmp_path: pathlib.Path) -> None:
+    done = build_site(tmp_path / "site")
+    if done.returncode != 0 and "Could not collect 'wxcore.adapters" in done.stdout + done.stderr:
+        # Seen now and then in full suite runs on a loaded machine, never in a build on its
+        # own (cause not found yet): build once more before judging, and say so.
+        print("first build could not collect wxcore.adapters; building once more")
+        done = build_site(tmp_path / "site")
     assert done.returncode == 0, done.stdout + done.stderr
     reference = (tmp_path / "site" / "reference" / "miniprogram" / "index.html").read_text("utf-8")
     assert "code2session" in reference and "Code2SessionResult" in reference
