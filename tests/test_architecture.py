@@ -68,16 +68,7 @@ def _dotted(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _type_checking_imports(tree: ast.Module) -> set[ast.AST]:
-    """The import statements inside top-level ``if TYPE_CHECKING:`` blocks (never run)."""
-    return {node for block in tree.body
-            if isinstance(block, ast.If) and isinstance(block.test, ast.Name)
-            and block.test.id == "TYPE_CHECKING"
-            for node in ast.walk(block) if isinstance(node, (ast.Import, ast.ImportFrom))}
-
-
-def _violations_in(source: str, name: str = "<snippet>", *,
-                   type_only_imports_allowed: bool = False) -> list[str]:
+def _violations_in(source: str, name: str = "<snippet>") -> list[str]:
     """Every import, reference or call in ``source`` that breaks the core's purity rules.
 
     Names are resolved through the module's imports, so ``from time import time``,
@@ -87,8 +78,6 @@ def _violations_in(source: str, name: str = "<snippet>", *,
     """
     tree = ast.parse(source)
     aliases = _aliases(tree)
-    # wxcore/__init__.py offers adapter names lazily; its type-only imports never run.
-    exempt = _type_checking_imports(tree) if type_only_imports_allowed else set()
     found = []
 
     def resolve(dotted: str) -> str:
@@ -97,8 +86,6 @@ def _violations_in(source: str, name: str = "<snippet>", *,
         return f"{full}.{rest}" if rest else full
 
     for node in ast.walk(tree):
-        if node in exempt:
-            continue
         modules: list[str] = []
         if isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]
@@ -121,8 +108,7 @@ def _violations_in(source: str, name: str = "<snippet>", *,
 
 
 def _violations(path: pathlib.Path) -> list[str]:
-    return _violations_in(path.read_text(encoding="utf-8"), path.name,
-                          type_only_imports_allowed=path == ROOT / "wxcore" / "__init__.py")
+    return _violations_in(path.read_text(encoding="utf-8"), path.name)
 
 
 def test_core_modules_do_no_io_and_read_no_clock() -> None:
@@ -187,11 +173,10 @@ def use(reader: Reader, gm: Any) -> None:
     assert _violations_in(pure) == []
 
 
-def test_type_only_imports_are_exempt_in_the_package_init_alone() -> None:
+def test_not_even_type_only_imports_of_the_adapters_in_the_core() -> None:
+    # The lazily offered top-level names are typed by wxcore/__init__.pyi instead.
     source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import wxcore.adapters\n"
     assert _violations_in(source) == ["<snippet>:3 imports wxcore.adapters"]
-    assert _violations_in(source, type_only_imports_allowed=True) == []
-    assert _violations_in("import wxcore.adapters\n", type_only_imports_allowed=True)
 
 
 def test_adapters_never_import_the_bare_top_level_name() -> None:

@@ -11,12 +11,12 @@ stays cheap and loads no I/O library; the core modules themselves never import t
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
 # Top-level name -> the module that defines it. Adding a name is one line here plus its
-# import in the TYPE_CHECKING block below (for mypy and IDEs); a test checks both agree.
+# import in __init__.pyi (what mypy and IDEs read for this module); a test checks both agree.
+# The core imports no adapter, not even for types: the stub file holds those imports.
 _LAZY_NAMES: dict[str, str] = {
     # facades and the client
     "Client": "wxcore.adapters.client",
@@ -50,35 +50,6 @@ _LAZY_NAMES: dict[str, str] = {
     "TokenError": "wxcore.errors",
     "MessageError": "wxcore.errors",
 }
-
-if TYPE_CHECKING:  # "X as X": an explicit re-export, which mypy --strict requires
-    from wxcore.adapters.async_client import AsyncClient as AsyncClient
-    from wxcore.adapters.async_miniprogram import AsyncMiniProgram as AsyncMiniProgram
-    from wxcore.adapters.async_officialaccount import AsyncOfficialAccount as AsyncOfficialAccount
-    from wxcore.adapters.client import Client as Client
-    from wxcore.adapters.component import Component as Component
-    from wxcore.adapters.message_server import MessageServer as MessageServer
-    from wxcore.adapters.miniprogram import MiniProgram as MiniProgram
-    from wxcore.adapters.officialaccount import OfficialAccount as OfficialAccount
-    from wxcore.adapters.sandbox import AsyncSandboxTransport as AsyncSandboxTransport
-    from wxcore.adapters.sandbox import SandboxServer as SandboxServer
-    from wxcore.adapters.sandbox import SandboxTransport as SandboxTransport
-    from wxcore.adapters.sandbox import WeChatSandbox as WeChatSandbox
-    from wxcore.errors import APIError as APIError
-    from wxcore.errors import CredentialError as CredentialError
-    from wxcore.errors import DecodeError as DecodeError
-    from wxcore.errors import HTTPStatusError as HTTPStatusError
-    from wxcore.errors import MessageError as MessageError
-    from wxcore.errors import QuotaError as QuotaError
-    from wxcore.errors import SystemBusyError as SystemBusyError
-    from wxcore.errors import TokenError as TokenError
-    from wxcore.errors import TokenInvalidError as TokenInvalidError
-    from wxcore.errors import TransportError as TransportError
-    from wxcore.errors import UnauthorizedAPIError as UnauthorizedAPIError
-    from wxcore.errors import UsageError as UsageError
-    from wxcore.errors import WxError as WxError
-    from wxcore.messages import PushSettings as PushSettings
-    from wxcore.messages import Router as Router
 
 __all__ = ["__version__", *_LAZY_NAMES]
 
