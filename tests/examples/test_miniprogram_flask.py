@@ -8,16 +8,9 @@ import pytest
 from flask.testing import FlaskClient
 from miniprogram_flask.app import create_app, mini_program_from_environment
 
-from wxcore import MiniProgram, SandboxServer, WeChatSandbox
+from wxcore import MiniProgram, WeChatSandbox
 from wxcore.adapters.sandbox import Fault, login_code, phone_code
 from wxcore.adapters.transport import Urllib3Transport
-
-
-@pytest.fixture
-def wechat() -> Iterator[tuple[WeChatSandbox, str]]:
-    sandbox = WeChatSandbox()
-    with SandboxServer(sandbox) as server:
-        yield sandbox, server.base_url
 
 
 @pytest.fixture

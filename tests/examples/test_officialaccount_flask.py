@@ -10,16 +10,9 @@ import pytest
 from flask.testing import FlaskClient
 from officialaccount_flask.app import create_app
 
-from wxcore import OfficialAccount, SandboxServer, WeChatSandbox
+from wxcore import OfficialAccount, WeChatSandbox
 from wxcore.adapters.sandbox.oa_oauth import authorize
 from wxcore.adapters.transport import Urllib3Transport
-
-
-@pytest.fixture
-def wechat() -> Iterator[tuple[WeChatSandbox, str]]:
-    sandbox = WeChatSandbox()
-    with SandboxServer(sandbox) as server:
-        yield sandbox, server.base_url
 
 
 @pytest.fixture
