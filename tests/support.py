@@ -14,6 +14,12 @@ import subprocess
 import tempfile
 import time
 
+from wxcore.messages import PushSettings
+
+#: The push settings examples/message_server_django runs with in the tests.
+DJANGO_PUSH = PushSettings(token="example-token", appid="wx1234567890abcdef",
+                           encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+
 
 class FakeClock:
     """A clock tests move by hand; ``sleep`` advances it and records the waits."""

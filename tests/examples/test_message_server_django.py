@@ -3,21 +3,17 @@ WeChat (signs, encrypts, posts, and checks the encrypted reply)."""
 
 from __future__ import annotations
 
-import os
-import pathlib
-import sys
 import threading
 from collections.abc import Iterator
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from support import DJANGO_PUSH
 
 from wxcore.adapters.sandbox.pushes import PushSender, event_push, text_push
 from wxcore.messages import PushSettings, parse_xml
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "message_server_django"
-SETTINGS = PushSettings(token="example-token", appid="wx1234567890abcdef",
-                        encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+SETTINGS = DJANGO_PUSH
 OA, USER = "gh_3f1c2b9a7e0d", "o9xQk2LmN7pR4tVw1ZbY6cDs3EfU"
 
 
@@ -27,29 +23,15 @@ class _Quiet(WSGIRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site_url() -> Iterator[str]:
-    environment = {"DJANGO_SETTINGS_MODULE": "wechat_site.settings",
-                   "WECHAT_TOKEN": SETTINGS.token, "WECHAT_APPID": str(SETTINGS.appid),
-                   "WECHAT_AES_KEY": str(SETTINGS.encoding_aes_key)}
-    saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)
-    sys.path.insert(0, str(EXAMPLE))
-    try:
-        from django.core.wsgi import get_wsgi_application
+def site_url(django_example: None) -> Iterator[str]:
+    from django.core.wsgi import get_wsgi_application
 
-        server = make_server("127.0.0.1", 0, get_wsgi_application(), WSGIServer, _Quiet)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}/wechat"
-        server.shutdown()
-        server.server_close()
-    finally:
-        sys.path.remove(str(EXAMPLE))
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), WSGIServer, _Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/wechat"
+    server.shutdown()
+    server.server_close()
 
 
 def test_wechat_verifies_the_url(site_url: str) -> None:
