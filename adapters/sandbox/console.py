@@ -38,7 +38,7 @@ def page_file(path: str) -> Response | None:
     if found is None:
         return None
     name, content_type = found
-    body = resources.files("wxcore.adapters.sandbox").joinpath("console_page", name).read_bytes()
+    body = (resources.files("wxcore.adapters.sandbox") / "console_page" / name).read_bytes()
     return Response(status=200, body=body,
                     headers={"content-type": content_type, "cache-control": "no-store"})
 

@@ -156,5 +156,5 @@ def set_mass_speed(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     speed = req.json().get("speed")
     if speed not in _REAL_SPEEDS or isinstance(speed, bool):
         raise WxFail(45083, "speed out of range")
-    message_state(sb).speed[req.appid] = int(speed)  # type: ignore[arg-type]
+    message_state(sb).speed[req.appid] = int(speed)
     return {"errcode": 0, "errmsg": "ok"}

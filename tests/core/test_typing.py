@@ -1,4 +1,5 @@
-"""Typing is tested: the core passes ``mypy --strict``, and users' type checkers see the facade
+"""Typing is tested: the installed package (the core and ``wxcore.adapters``) passes
+``mypy --strict`` for the oldest Python it supports, and users' type checkers see the facade
 methods' real parameter and result types (sync and async, from one declaration)."""
 
 from __future__ import annotations
@@ -6,9 +7,15 @@ from __future__ import annotations
 import os
 import pathlib
 import re
+import sys
 import textwrap
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the test extra installs tomli on Python 3.10
+    import tomli as tomllib
 
 mypy_api = pytest.importorskip("mypy.api", reason="mypy is in the test extra")
 
@@ -46,8 +53,26 @@ def run_mypy(*args: str, path: pathlib.Path | None = None) -> tuple[str, int]:
     return stdout + stderr, status
 
 
-def test_the_core_passes_mypy_strict() -> None:
-    output, status = run_mypy(str(ROOT / "wxcore"))
+def oldest_supported_python() -> str:
+    """The ``X.Y`` of pyproject's ``requires-python = ">=X.Y"``."""
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    found = re.fullmatch(r">=\s*(\d+\.\d+)", requires)
+    assert found, f"requires-python {requires!r} is not of the form >=X.Y"
+    return found.group(1)
+
+
+def test_the_installed_package_passes_mypy_strict(package_tree: pathlib.Path) -> None:
+    """Every module of ``wxcore`` and ``wxcore.adapters`` (sandbox, cassettes, CLI, the pytest
+    plugin) passes, checked as Python's oldest supported version sees the standard library.
+
+    The config is an empty one: pyproject's override that forgives missing ``wxcore.adapters``
+    modules (for runs from the source tree) must not hide a wrong import here.
+    """
+    config = package_tree / "mypy.ini"
+    config.write_text("[mypy]\n")
+    output, status = run_mypy("--config-file", str(config),
+                              "--python-version", oldest_supported_python(), "-p", "wxcore",
+                              path=package_tree)
     assert status == 0, output
 
 

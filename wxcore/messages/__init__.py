@@ -100,9 +100,10 @@ from wxcore.messages.xml import cdata, parse_xml, strip_invalid_xml_chars
 
 __all__ = [
     "MessageCrypto", "decode_aes_key",
-    "AppIdMismatchError", "Base64Error", "CiphertextLengthError", "DecryptError",
-    "EncryptionRequiredError", "IllegalBufferError", "InvalidAESKeyError", "MessageError",
-    "MessageFormatError", "NonceReusedError", "NotConfiguredError", "PaddingError",
+    "AppIdMismatchError", "Base64Error", "BodyTooLargeError", "CiphertextLengthError",
+    "DecryptError", "DedupUnavailableError", "EncryptionModeError", "EncryptionRequiredError",
+    "IllegalBufferError", "InvalidAESKeyError", "MessageError", "MessageFormatError",
+    "NestingTooDeepError", "NonceReusedError", "NotConfiguredError", "PaddingError",
     "ReplyError", "SignatureError", "TimestampError", "UnsafeXMLError", "XMLError",
     "XMLLimitError",
     "AuthorizedPush", "BaseEvent", "BaseMessage", "ClickEvent", "ComponentPush",
