@@ -16,12 +16,12 @@ from wxcore.errors import ReadTimeoutError
 from wxcore.http import Request, Response
 
 from wxcore.adapters.sandbox.core import WeChatSandbox
-from wxcore.adapters.sandbox.transport import SandboxTransport
+from wxcore.adapters.sandbox.transport import SandboxAnswers
 
 __all__ = ["AsyncSandboxTransport"]
 
 
-class AsyncSandboxTransport(SandboxTransport):
+class AsyncSandboxTransport(SandboxAnswers):
     """Answers requests from a :class:`WeChatSandbox` in memory, for async clients."""
 
     def __init__(
@@ -35,7 +35,7 @@ class AsyncSandboxTransport(SandboxTransport):
         super().__init__(sandbox, read_timeout=read_timeout, refuse_hosts=refuse_hosts)
         self._async_sleep = sleep
 
-    async def send(self, request: Request) -> Response:  # type: ignore[override]
+    async def send(self, request: Request) -> Response:
         delays: list[float] = []
 
         def pause(seconds: float) -> None:

@@ -93,7 +93,7 @@ class _State:
 
 def platform_state(sb: WeChatSandbox) -> dict[str, Platform]:
     """Every component the sandbox knows, by appid."""
-    return sb.group("component", _State).platforms  # type: ignore[no-any-return]
+    return sb.group("component", _State).platforms
 
 
 def platform(sb: WeChatSandbox, component_appid: str | None) -> Platform:

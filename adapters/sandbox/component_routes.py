@@ -135,7 +135,7 @@ _OPTIONS: dict[str, tuple[str, ...]] = {"location_report": ("0", "1", "2"),
 
 
 def _options(sb: WeChatSandbox) -> dict[tuple[str, str], str]:
-    return sb.group("component_options", dict)  # type: ignore[no-any-return]
+    return sb.group("component_options", dict)
 
 
 @route("POST", _PREFIX + "api_get_authorizer_option", auth="none")

@@ -21,7 +21,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qsl
 
 import msgspec
@@ -81,6 +81,9 @@ class SandboxRequest:
             raise WxFail(47001, "data format error")
         return value
 
+
+#: the type of one group's state in :meth:`WeChatSandbox.group`
+GroupState = TypeVar("GroupState")
 
 Handler = Callable[["WeChatSandbox", SandboxRequest], "dict[str, Any] | Response"]
 
@@ -306,12 +309,13 @@ class WeChatSandbox:
         digest = hashlib.sha256(f"union:{user}".encode()).digest()
         return "oU" + base64.urlsafe_b64encode(digest).decode()[:26]
 
-    def group(self, name: str, factory: Callable[[], Any]) -> Any:
-        """Per-API-group state, created on first use."""
+    def group(self, name: str, factory: Callable[[], GroupState]) -> GroupState:
+        """Per-API-group state, created on first use (``factory`` gives its type)."""
         with self.lock:
             if name not in self.state:
                 self.state[name] = factory()
-            return self.state[name]
+            kept: GroupState = self.state[name]  # one factory per name, so one type
+            return kept
 
     def quota_day(self) -> int:
         """Today's number for daily quotas: WeChat resets them at midnight China time."""

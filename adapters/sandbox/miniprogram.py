@@ -53,12 +53,10 @@ class MiniProgramState:
     orders: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
     #: (appid, sha256 hex of encryptedData) -> issue time
     encrypted: dict[tuple[str, str], float] = field(default_factory=dict)
-    #: anything the other Mini Program route modules keep, by module
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def state(sb: WeChatSandbox) -> MiniProgramState:
-    return sb.group("miniprogram", MiniProgramState)  # type: ignore[no-any-return]
+    return sb.group("miniprogram", MiniProgramState)
 
 
 def login_code(sb: WeChatSandbox, user: str = "alice", appid: str | None = None) -> str:

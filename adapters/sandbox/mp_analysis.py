@@ -14,7 +14,7 @@ from typing import Any
 
 from wxcore.facade import china_date
 
-from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.core import Handler, SandboxRequest, WeChatSandbox, WxFail, route
 
 def _dates(sb: WeChatSandbox, req: SandboxRequest, period: str) -> tuple[date, date]:
     body = req.json()
@@ -50,7 +50,7 @@ def _ref_date(period: str, begin: date, end: date) -> str:
     return begin.strftime("%Y%m")
 
 
-def _retain(period: str, spans: int):  # type: ignore[no-untyped-def]
+def _retain(period: str, spans: int) -> Handler:
     def handler(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
         begin, end = _dates(sb, req, period)
         ref = _ref_date(period, begin, end)
@@ -64,7 +64,7 @@ def _retain(period: str, spans: int):  # type: ignore[no-untyped-def]
     return handler
 
 
-def _visit_trend(period: str):  # type: ignore[no-untyped-def]
+def _visit_trend(period: str) -> Handler:
     def handler(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
         begin, end = _dates(sb, req, period)
         ref = _ref_date(period, begin, end)

@@ -25,7 +25,6 @@ from wxcore.http import Response
 from wxcore.multipart import File
 
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
-from wxcore.adapters.sandbox.miniprogram import state as mp_state
 
 #: Codes of kinds A and C an app may create in its lifetime.
 WXACODE_LIFETIME_CAP = 100_000
@@ -102,8 +101,7 @@ class ImageState:
 
 
 def image_state(sb: WeChatSandbox) -> ImageState:
-    with sb.lock:
-        return mp_state(sb).extra.setdefault("images", ImageState())  # type: ignore[no-any-return]
+    return sb.group("mp_images", ImageState)
 
 
 def upload_media(sb: WeChatSandbox, content: bytes, content_type: str = "image/png",

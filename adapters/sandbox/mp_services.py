@@ -47,8 +47,7 @@ class ServiceState:
 
 
 def service_state(sb: WeChatSandbox) -> ServiceState:
-    with sb.lock:
-        return mp_state(sb).extra.setdefault("services", ServiceState())  # type: ignore[no-any-return]
+    return sb.group("mp_services", ServiceState)
 
 
 def risky_words(sb: WeChatSandbox) -> dict[str, int]:
@@ -103,10 +102,13 @@ def _trace_id() -> str:
     return f"{raw[:8]}-{raw[8:16]}-{raw[16:]}"
 
 
+_SCENES = (1, 2, 3, 4)
+
+
 def _scene(value: object) -> int:
-    if value not in (1, 2, 3, 4):
+    if value not in _SCENES:
         raise WxFail(40129, "invalid scene")
-    return int(value)  # type: ignore[call-overload,unused-ignore]
+    return _SCENES[_SCENES.index(value)]
 
 
 # -- content security -----------------------------------------------------------------------

@@ -59,7 +59,7 @@ class DraftState:
 
 
 def draft_state(sb: WeChatSandbox) -> DraftState:
-    return sb.group("oa_drafts", DraftState)  # type: ignore[no-any-return]
+    return sb.group("oa_drafts", DraftState)
 
 
 def hold_publishing(sb: WeChatSandbox, hold: bool = True) -> None:

@@ -62,7 +62,7 @@ class MediaState:
 
 
 def media_state(sb: WeChatSandbox) -> MediaState:
-    return sb.group("oa_media", MediaState)  # type: ignore[no-any-return]
+    return sb.group("oa_media", MediaState)
 
 
 def expire_media(sb: WeChatSandbox, media_id: str) -> None:

@@ -82,7 +82,7 @@ class MessageState:
 
 
 def message_state(sb: WeChatSandbox) -> MessageState:
-    return sb.group("oa_messages", MessageState)  # type: ignore[no-any-return]
+    return sb.group("oa_messages", MessageState)
 
 
 def _openid(sb: WeChatSandbox, appid: str, user: str) -> str:

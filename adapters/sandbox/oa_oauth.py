@@ -69,7 +69,7 @@ class OAuthState:
 
 
 def oauth_state(sb: WeChatSandbox) -> OAuthState:
-    return sb.group("officialaccount_oauth", OAuthState)  # type: ignore[no-any-return]
+    return sb.group("officialaccount_oauth", OAuthState)
 
 
 def oauth_code(sb: WeChatSandbox, user: str = "alice", scope: str = "snsapi_userinfo",

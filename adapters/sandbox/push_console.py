@@ -116,7 +116,7 @@ class _PushState:
 
 
 def _state(sb: WeChatSandbox) -> _PushState:
-    return sb.group("pushes", _PushState)  # type: ignore[no-any-return]
+    return sb.group("pushes", _PushState)
 
 
 def _app(sb: WeChatSandbox, appid: str | None) -> str:

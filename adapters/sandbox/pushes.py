@@ -172,9 +172,11 @@ class PushSender:
                 reply.plaintext = self.crypto.decrypt(encrypt)
         return reply
 
-    def post(self, body: bytes, **sign_options: object) -> PushReply:
+    def post(self, body: bytes, *, openid: str = "", timestamp: str | None = None,
+             nonce: str | None = None, envelope_id: tuple[str, str] | None = None) -> PushReply:
         """Sign (and encrypt) ``body`` and POST it: :meth:`sign` then :meth:`send`."""
-        return self.send(self.sign(body, **sign_options))  # type: ignore[arg-type]
+        return self.send(self.sign(body, openid=openid, timestamp=timestamp, nonce=nonce,
+                                   envelope_id=envelope_id))
 
     def verify_url(self, echostr: str = "wxcore-echo") -> PushReply:
         """Send the server-URL verification GET; a working server answers ``echostr``."""

@@ -10,39 +10,23 @@ from wxcore.http import Request, Response
 
 from wxcore.adapters.sandbox.core import NetworkFault, WeChatSandbox
 
-__all__ = ["SandboxTransport"]
+__all__ = ["SandboxAnswers", "SandboxTransport"]
 
 
-class SandboxTransport:
-    """Answers requests from a :class:`WeChatSandbox` in memory.
+class SandboxAnswers:
+    """What the sync and async in-memory transports share: the sandbox's answer to a request.
 
     Injected network faults map to the errors a real transport raises: ``reset`` to
-    :class:`ReadError`; ``slow`` waits (through ``sleep``) and, when the delay reaches
-    ``read_timeout``, raises :class:`ReadTimeoutError` as a socket would. Requests for a
-    logical host in ``refuse_hosts`` fail with :class:`ConnectError`.
+    :class:`ReadError`; ``slow`` waits and, when the delay reaches ``read_timeout``, raises
+    :class:`ReadTimeoutError` as a socket would. Requests for a logical host in
+    ``refuse_hosts`` fail with :class:`ConnectError`.
     """
 
-    def __init__(
-        self,
-        sandbox: WeChatSandbox,
-        *,
-        read_timeout: float = 15.0,
-        sleep: Callable[[float], None] = time.sleep,
-        refuse_hosts: frozenset[str] = frozenset(),
-    ) -> None:
+    def __init__(self, sandbox: WeChatSandbox, *, read_timeout: float = 15.0,
+                 refuse_hosts: frozenset[str] = frozenset()) -> None:
         self.sandbox = sandbox
         self.read_timeout = read_timeout
-        self._sleep = sleep
         self.refuse_hosts = refuse_hosts
-
-    def _pause(self, seconds: float) -> None:
-        if seconds >= self.read_timeout:
-            self._sleep(self.read_timeout)
-            raise ReadTimeoutError("no answer within the read timeout")
-        self._sleep(seconds)
-
-    def send(self, request: Request) -> Response:
-        return self._answer(request, self._pause)
 
     def _answer(self, request: Request, pause: Callable[[float], None]) -> Response:
         """The sandbox's answer, with ``pause`` called for each delay it asks for."""
@@ -58,6 +42,31 @@ class SandboxTransport:
         except NetworkFault:
             raise ReadError(f"{request.endpoint}: connection reset by peer",
                             endpoint=request.endpoint) from None
+
+
+class SandboxTransport(SandboxAnswers):
+    """Answers requests from a :class:`WeChatSandbox` in memory (see :class:`SandboxAnswers`);
+    a ``slow`` fault waits through ``sleep``."""
+
+    def __init__(
+        self,
+        sandbox: WeChatSandbox,
+        *,
+        read_timeout: float = 15.0,
+        sleep: Callable[[float], None] = time.sleep,
+        refuse_hosts: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__(sandbox, read_timeout=read_timeout, refuse_hosts=refuse_hosts)
+        self._sleep = sleep
+
+    def _pause(self, seconds: float) -> None:
+        if seconds >= self.read_timeout:
+            self._sleep(self.read_timeout)
+            raise ReadTimeoutError("no answer within the read timeout")
+        self._sleep(seconds)
+
+    def send(self, request: Request) -> Response:
+        return self._answer(request, self._pause)
 
     def close(self) -> None:
         pass
