@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from wxcore.errors import UsageError, WxError
 from wxcore.tokens import DEFAULT_REFRESH_MARGIN, Token
@@ -29,7 +29,6 @@ from wxcore.adapters.deadline import deadline, time_left
 from wxcore.adapters.tokens import (
     DEFAULT_WAIT_TIMEOUT,
     FETCH_DEADLINE,
-    Steps,
     TokenProvider,
     TokenWaitTimeout,
 )
@@ -45,6 +44,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("wxcore.tokens")
+R = TypeVar("R")
 
 #: Fetches a new token (``rejected``: the token WeChat last rejected, if any).
 AsyncFetch = Callable[["Token | None"], Awaitable[Token]]
@@ -116,14 +116,21 @@ class Immediate:
         return f"Immediate({self.provider!r})"
 
 
-async def arun_steps(steps: Steps, run: Callable[[Any], Awaitable[object]]) -> Token:
-    """Drive a fetcher's steps with an async call executor."""
+async def arun_steps(steps: Generator[object, Any, R],
+                     run: Callable[[Any], Awaitable[object]]) -> R:
+    """Drive steps with an async call executor (errors thrown back, as in ``run_steps``)."""
     answer: object = None
-    try:
-        while True:
-            answer = await run(steps.send(answer))
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+    failure: Exception | None = None
+    while True:
+        try:
+            step = steps.send(answer) if failure is None else steps.throw(failure)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        failure = None
+        try:
+            answer = await run(step)
+        except Exception as exc:
+            answer, failure = None, exc
 
 
 class AsyncCachedTokenProvider:

@@ -16,43 +16,43 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from typing import TypeVar
 
-from wxcore.component import authorization, tokens
+from wxcore.component import authorization
 from wxcore.component.api import CodeManagementAPI, ComponentAPI
 from wxcore.component.authorization import AuthorizerListItem, QueryAuthResult
-from wxcore.component.errors import (
-    AuthorizationRevokedError,
-    NotAuthorizedError,
-    NoVerifyTicketError,
-    VerifyTicketError,
-)
+from wxcore.endpoint import Call
 from wxcore.errors import UsageError, WxError
-from wxcore.messages import PushSettings, Router
+from wxcore.messages import Router
 from wxcore.messages.pipeline import SeenStore
-from wxcore.messages.models import (
-    AuthorizedPush,
-    ComponentVerifyTicketPush,
-    Push,
-    UnauthorizedPush,
-)
-from wxcore.messages.replies import ReplyLike
+from wxcore.messages.models import Push
 from wxcore.policy import DEFAULT_POLICY, CallPolicy
 from wxcore.tokens import Token
 
 from wxcore.adapters.client import Client
+from wxcore.adapters.component_flows import (
+    CacheAuthorizerToken,
+    ComponentFlows,
+    ComponentPushRouter,
+    DropAuthorizerToken,
+    DropCredential,
+    Flow,
+    ReadCredential,
+    WriteCredential,
+    check_authorizer_appid,
+    component_push_settings,
+    next_offset,
+    no_store_warning,
+)
 from wxcore.adapters.credentials import (
     CredentialStore,
     MemoryCredentialStore,
     SQLiteCredentialStore,
-    credential_key,
 )
 from wxcore.adapters.message_server import MessageServer
 from wxcore.adapters.miniprogram import MiniProgram
@@ -64,17 +64,14 @@ from wxcore.adapters.tokens import (
     SecretProvider,
     TokenProvider,
     TokenStore,
+    run_steps,
 )
 from wxcore.adapters.transport import Transport
 
 __all__ = ["Component", "AuthorizerOfficialAccount", "AuthorizerMiniProgram"]
 
-logger = logging.getLogger("wxcore.component")
 C = TypeVar("C", bound=Client)
-
-
-def _when(at: float) -> str:
-    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+R = TypeVar("R")
 
 
 class _Acting:
@@ -96,20 +93,7 @@ class AuthorizerMiniProgram(_Acting, CodeManagementAPI, MiniProgram):
     the platform's code management (commit, audit, release, domains, testers)."""
 
 
-class _PushRouter(Router):
-    """Absorbs the component's own pushes (tickets, revocations), then the user's routes."""
-
-    def __init__(self, component: Component, user: Router | None) -> None:
-        super().__init__()
-        self.component = component
-        self.user = user
-
-    def dispatch(self, message: Push) -> ReplyLike:
-        self.component.absorb_push(message)
-        return None if self.user is None else self.user.dispatch(message)
-
-
-class Component(ComponentAPI, Client):
+class Component(ComponentFlows, ComponentAPI, Client):
     """A third-party platform's view of WeChat.
 
     >>> component = Component("wx_component_appid", "appsecret",
@@ -145,9 +129,7 @@ class Component(ComponentAPI, Client):
         if isinstance(credential_store, (str, os.PathLike)):
             credential_store = SQLiteCredentialStore(credential_store)
         elif credential_store is None:
-            logger.warning("%s: no credential_store given: the verify ticket and authorizers' "
-                           "refresh tokens are kept in memory and lost when this process ends "
-                           "(pass a file path for SQLite)", component_appid)
+            no_store_warning(component_appid)
             credential_store = MemoryCredentialStore()
         self.credential_store: CredentialStore = credential_store
         shared = token_store if token_store is not None else MemoryTokenStore()
@@ -157,48 +139,49 @@ class Component(ComponentAPI, Client):
         self.add_credential("component_secret", SecretProvider(component_appsecret,
                                                                "component appsecret"))
         self.component_token_provider: TokenProvider = token_provider or CachedTokenProvider(
-            self._fetch_component_token, key=self.store_key("component_access_token"),
+            lambda rejected: self._run(self._component_token_flow(rejected)),
+            key=self.store_key("component_access_token"),
             store=shared, clock=clock)
         self.add_credential("component_access_token", self.component_token_provider)
         self._authorizer_tokens: dict[str, CachedTokenProvider] = {}
         self._clients: dict[tuple[type, str], Client] = {}
         self._guard = threading.Lock()
 
-    # -- the component_verify_ticket and the component_access_token ------------------------
+    # -- running the flows (component_flows) with this client's stores -------------------
 
-    @property
-    def _ticket_key(self) -> str:
-        return credential_key(self.appid, "verify_ticket")
+    def _run(self, flow: Flow[R]) -> R:
+        return run_steps(flow, self._effect)
+
+    def _effect(self, effect: object) -> object:
+        store = self.credential_store
+        if isinstance(effect, Call):
+            return self.call(effect)
+        if type(effect) is ReadCredential:
+            return store.get(effect.key)
+        if type(effect) is WriteCredential:
+            store.put(effect.key, effect.value, effect.updated_at)
+        elif type(effect) is DropCredential:
+            store.delete(effect.key)
+        elif type(effect) is CacheAuthorizerToken:
+            self.authorizer_token_provider(effect.authorizer_appid).set(effect.token)
+        elif type(effect) is DropAuthorizerToken:
+            key = self.authorizer_token_provider(effect.authorizer_appid).key
+            cached = self.token_store.load(key)
+            if cached is not None:
+                self.token_store.delete_if(key, cached)
+        else:  # pragma: no cover - the flows yield only the effects above
+            raise TypeError(f"unknown effect {effect!r}")
+        return None
+
+    # -- the component_verify_ticket and the component_access_token ------------------------
 
     def save_verify_ticket(self, ticket: str) -> None:
         """Store ``ticket`` durably (what the ``component_verify_ticket`` push does)."""
-        if not ticket or not isinstance(ticket, str):
-            raise UsageError("ticket must be a non-empty string")
-        self.credential_store.put(self._ticket_key, ticket, self._clock())
+        self._run(self._save_ticket_flow(ticket))
 
     def verify_ticket(self) -> str:
         """The latest stored component_verify_ticket (:class:`NoVerifyTicketError` if none)."""
-        stored = self.credential_store.get(self._ticket_key)
-        if stored is None:
-            raise NoVerifyTicketError(
-                f"{self.appid}: no component_verify_ticket has arrived yet: WeChat pushes one "
-                f"every 10 minutes to the authorization event URL (is push_server() serving "
-                f"it?); start_push_ticket() asks for one now")
-        return stored.value
-
-    def _fetch_component_token(self, rejected: Token | None) -> Token:
-        ticket = self.verify_ticket()
-        stored = self.credential_store.get(self._ticket_key)
-        now = self._clock()
-        try:
-            result = self.call(tokens.fetch_component_access_token(self.appid, ticket))
-        except VerifyTicketError as exc:
-            came = _when(stored.updated_at) if stored is not None else "never"
-            raise NoVerifyTicketError(
-                f"{self.appid}: WeChat refused the stored component_verify_ticket "
-                f"(errcode {exc.errcode}: expired or invalid); the last one came at {came}: "
-                f"check that pushes reach the authorization event URL") from exc
-        return tokens.component_token_from_result(result, now)
+        return self._run(self._ticket_flow()).value
 
     def get_component_access_token(self) -> str:
         """The component_access_token (fetched from the stored ticket when due)."""
@@ -211,15 +194,7 @@ class Component(ComponentAPI, Client):
     def absorb_push(self, message: Push) -> None:
         """Do what a push means for the component's credentials: store a ticket, forget
         an authorizer that revoked its authorization."""
-        if isinstance(message, ComponentVerifyTicketPush):
-            if message.ComponentVerifyTicket:
-                self.save_verify_ticket(message.ComponentVerifyTicket)
-                logger.info("%s: component_verify_ticket stored", self.appid)
-        elif isinstance(message, UnauthorizedPush) and message.AuthorizerAppid:
-            self.forget_authorizer(message.AuthorizerAppid)
-            logger.info("%s: %s revoked its authorization", self.appid, message.AuthorizerAppid)
-        elif isinstance(message, AuthorizedPush):
-            logger.info("%s: %s %s", self.appid, message.AuthorizerAppid, message.InfoType)
+        self._run(self._absorb_flow(message))
 
     def push_server(self, token: str, encoding_aes_key: str, router: Router | None = None, *,
                     dedup: SeenStore | None | str = "memory") -> MessageServer:
@@ -229,62 +204,39 @@ class Component(ComponentAPI, Client):
         revocations forget the authorizer before ``router`` (your handlers for
         ``authorized``, ``updateauthorized``, ...) runs; every push is answered ``success``.
         """
-        settings = PushSettings(token=token, encoding_aes_key=encoding_aes_key,
-                                appid=self.appid, require_encryption=True)
-        return MessageServer(_PushRouter(self, router), settings, dedup=dedup, clock=self._clock)
+        return MessageServer(ComponentPushRouter(self.absorb_push, router),
+                             component_push_settings(self.appid, token, encoding_aes_key),
+                             dedup=dedup, clock=self._clock)
 
     # -- authorization --------------------------------------------------------------------
-
-    def _refresh_key(self, authorizer_appid: str) -> str:
-        return credential_key(self.appid, "refresh_token", authorizer_appid)
 
     def query_auth(self, authorization_code: str) -> QueryAuthResult:
         """Authorization code → the authorizer's tokens; the refresh token is stored durably
         and the access token cached, so its clients start without another call."""
-        now = self._clock()
-        result = self.call(authorization.query_auth(self.appid, authorization_code))
-        info = result.authorization_info
-        if info.authorizer_refresh_token:
-            self.credential_store.put(self._refresh_key(info.authorizer_appid),
-                                      info.authorizer_refresh_token, now)
-        if info.authorizer_access_token:
-            self.authorizer_token_provider(info.authorizer_appid).set(Token(
-                value=info.authorizer_access_token, expires_at=now + info.expires_in,
-                issued_at=now))
-        return result
+        return self._run(self._query_auth_flow(authorization_code))
 
     def authorizer_refresh_token(self, authorizer_appid: str) -> str | None:
         """The stored refresh token of ``authorizer_appid`` (None if it is not authorized)."""
-        stored = self.credential_store.get(self._refresh_key(authorizer_appid))
-        return None if stored is None else stored.value
+        return self._run(self._refresh_token_flow(authorizer_appid))
 
     def save_authorizer_refresh_token(self, authorizer_appid: str, refresh_token: str) -> None:
         """Store a refresh token obtained elsewhere (from a migration, or the authorizer list)."""
-        if not refresh_token:
-            raise UsageError("refresh_token must be a non-empty string")
-        self.credential_store.put(self._refresh_key(authorizer_appid), refresh_token,
-                                  self._clock())
+        self._run(self._save_refresh_token_flow(authorizer_appid, refresh_token))
 
     def forget_authorizer(self, authorizer_appid: str) -> None:
         """Drop the authorizer's refresh token and cached token (after ``unauthorized``)."""
-        self.credential_store.delete(self._refresh_key(authorizer_appid))
-        provider = self.authorizer_token_provider(authorizer_appid)
-        cached = self.token_store.load(provider.key)
-        if cached is not None:
-            self.token_store.delete_if(provider.key, cached)
+        self._run(self._forget_flow(authorizer_appid))
 
     get_unauthorized = forget_authorizer  # wechatpy's name
 
     def iter_authorizers(self, page_size: int = authorization.MAX_AUTHORIZER_PAGE
                          ) -> Iterator[AuthorizerListItem]:
         """Every authorizer (``api_get_authorizer_list``, page by page)."""
-        offset = 0
-        while True:
+        offset: int | None = 0
+        while offset is not None:
             page = self.call(authorization.get_authorizer_list(self.appid, offset, page_size))
             yield from page.list
-            offset += len(page.list)
-            if not page.list or offset >= page.total_count:
-                return
+            offset = next_offset(page, offset)
 
     # -- acting for an authorizer -------------------------------------------------------
 
@@ -292,8 +244,7 @@ class Component(ComponentAPI, Client):
         """The (one per process) provider of ``authorizer_appid``'s access token."""
         provider = self._authorizer_tokens.get(authorizer_appid)
         if provider is None:
-            if not authorizer_appid or not isinstance(authorizer_appid, str):
-                raise UsageError("authorizer appid must be a non-empty string")
+            check_authorizer_appid(authorizer_appid)
             with self._guard:
                 provider = self._authorizer_tokens.get(authorizer_appid)
                 if provider is None:
@@ -303,27 +254,6 @@ class Component(ComponentAPI, Client):
                         store=self.token_store, clock=self._clock)
                     self._authorizer_tokens[authorizer_appid] = provider
         return provider
-
-    def _fetch_authorizer_token(self, authorizer_appid: str) -> Token:
-        key = self._refresh_key(authorizer_appid)
-        stored = self.credential_store.get(key)
-        if stored is None:
-            raise NotAuthorizedError(
-                f"{authorizer_appid} has not authorized component {self.appid} (no refresh "
-                f"token stored: never authorized, or revoked with the unauthorized push)")
-        now = self._clock()
-        try:
-            result = self.call(tokens.fetch_authorizer_access_token(
-                self.appid, authorizer_appid, stored.value))
-        except AuthorizationRevokedError:
-            current = self.credential_store.get(key)
-            if current is not None and current.value == stored.value:
-                self.credential_store.delete(key)  # WeChat says it is dead; not a newer one
-            raise
-        fresh = result.authorizer_refresh_token
-        if fresh and fresh != stored.value:
-            self.credential_store.put(key, fresh, now)
-        return tokens.authorizer_token_from_result(result, now)
 
     def refresh_authorizer_tokens(self, authorizer_appids: Iterable[str], *,
                                   max_workers: int = 8) -> dict[str, Token | WxError]:
@@ -391,6 +321,7 @@ class _AuthorizerFetch:
         self.authorizer_appid = authorizer_appid
 
     def __call__(self, rejected: Token | None) -> Token:
-        return self.component._fetch_authorizer_token(self.authorizer_appid)
+        component = self.component
+        return component._run(component._authorizer_token_flow(self.authorizer_appid))
 
 

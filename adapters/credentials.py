@@ -42,6 +42,10 @@ __all__ = [
     "credential_key",
     "iter_prefix",
     "CREDENTIAL_KINDS",
+    "encode_record",
+    "decode_record",
+    "redis_key_pattern",
+    "judge_aof",
 ]
 
 logger = logging.getLogger("wxcore.credentials")
@@ -191,6 +195,36 @@ _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(_Record)
 
 
+def encode_record(value: str, updated_at: float) -> bytes:
+    """A credential as the Redis stores keep it: ``{"value": ..., "updated_at": ...}``."""
+    return _ENCODER.encode(_Record(value, updated_at))
+
+
+def decode_record(raw: bytes | str) -> Stored:
+    """The credential a Redis store's value holds."""
+    record = _DECODER.decode(raw)
+    return Stored(record.value, record.updated_at)
+
+
+def redis_key_pattern(prefix: str) -> str:
+    """A SCAN pattern matching the keys under ``prefix`` (glob characters escaped)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in prefix) + "*"
+
+
+def judge_aof(setting: object, require: bool) -> bool:
+    """Whether Redis's ``appendonly`` ``setting`` is on; off, a warning is logged, or with
+    ``require`` a :class:`UsageError` raised (what both Redis credential stores do)."""
+    enabled = setting in ("yes", b"yes")
+    if not enabled:
+        message = ("Redis has persistence (appendonly) off: component_verify_ticket and "
+                   "authorizer refresh tokens stored there are lost when it restarts; "
+                   "set 'appendonly yes' or use SQLiteCredentialStore")
+        if require:
+            raise UsageError(message)
+        logger.warning(message)
+    return enabled
+
+
 class RedisCredentialStore:
     """Durable credentials in Redis: use it only with persistence (``appendonly yes``).
 
@@ -214,35 +248,23 @@ class RedisCredentialStore:
             setting = self.client.config_get("appendonly").get("appendonly")
         except ResponseError:
             return None  # CONFIG disabled: a managed service; its persistence is documented there
-        enabled = setting in ("yes", b"yes")
-        if not enabled:
-            message = ("Redis has persistence (appendonly) off: component_verify_ticket and "
-                       "authorizer refresh tokens stored there are lost when it restarts; "
-                       "set 'appendonly yes' or use SQLiteCredentialStore")
-            if require:
-                raise UsageError(message)
-            logger.warning(message)
-        return enabled
+        return judge_aof(setting, require)
 
     def get(self, key: str) -> Stored | None:
         raw = self.client.get(key)
-        if raw is None:
-            return None
-        record = _DECODER.decode(raw)
-        return Stored(record.value, record.updated_at)
+        return None if raw is None else decode_record(raw)
 
     def put(self, key: str, value: str, updated_at: float) -> None:
         if not value:
             raise UsageError(f"{key}: refusing to store an empty credential")
-        self.client.set(key, _ENCODER.encode(_Record(value, updated_at)))
+        self.client.set(key, encode_record(value, updated_at))
 
     def delete(self, key: str) -> None:
         self.client.delete(key)
 
     def keys(self, prefix: str) -> list[str]:
-        pattern = "".join("\\" + c if c in "*?[]\\" else c for c in prefix) + "*"
         found = (k.decode() if isinstance(k, bytes) else str(k)
-                 for k in self.client.scan_iter(match=pattern, count=500))
+                 for k in self.client.scan_iter(match=redis_key_pattern(prefix), count=500))
         return sorted(found)
 
     def __repr__(self) -> str:

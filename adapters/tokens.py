@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from wxcore.errors import TokenError, UsageError, WxError
 from wxcore.tokens import (
@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("wxcore.tokens")
+R = TypeVar("R")
 
 #: Fetches a new token. ``rejected`` is the token WeChat last rejected, if any, so the fetcher
 #: can tell "the cache went stale" from "WeChat refused the token it still hands out".
@@ -408,11 +409,18 @@ class TicketFetcher:
         return token_from_result(result, now)  # type: ignore[arg-type]
 
 
-def run_steps(steps: Steps, run: Callable[..., object]) -> Token:
-    """Drive a fetcher's steps with a sync call executor."""
+def run_steps(steps: Generator[object, Any, R], run: Callable[..., object]) -> R:
+    """Drive steps (a fetcher's, a component flow's) with a sync call executor; an error of
+    ``run`` is thrown into the steps at the step that failed, so they may react to it."""
     answer: object = None
-    try:
-        while True:
-            answer = run(steps.send(answer))
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+    failure: Exception | None = None
+    while True:
+        try:
+            step = steps.send(answer) if failure is None else steps.throw(failure)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        failure = None
+        try:
+            answer = run(step)
+        except Exception as exc:
+            answer, failure = None, exc

@@ -26,6 +26,7 @@ _LAZY_NAMES: dict[str, str] = {
     "MiniProgram": "wxcore.adapters.miniprogram",
     "OfficialAccount": "wxcore.adapters.officialaccount",
     "Component": "wxcore.adapters.component",
+    "AsyncComponent": "wxcore.adapters.async_component",
     # receiving pushes
     "MessageServer": "wxcore.adapters.message_server",
     "PushSettings": "wxcore.messages",

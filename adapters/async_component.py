@@ -1,0 +1,374 @@
+"""The third-party platform (component) from asyncio: :class:`AsyncComponent` and the async
+clients acting for its authorizers.
+
+The same declarations as the sync :class:`~wxcore.adapters.component.Component`
+(:class:`~wxcore.component.api.ComponentAPI`) on :class:`AsyncClient`, and the same flows
+(:mod:`wxcore.adapters.component_flows`: tickets, refresh tokens, pushes), answered with
+``await``:
+
+* durable credentials in an :class:`~wxcore.adapters.async_credentials.AsyncCredentialStore`
+  (a path means SQLite, used in worker threads; ``AsyncRedisCredentialStore`` for
+  ``redis.asyncio``) -- the same keys and records as the sync component's, so both can share
+  one store;
+* the component's and the authorizers' tokens in an async token store, each refreshed
+  single-flight within the event loop (:class:`AsyncCachedTokenProvider`: the tasks that
+  wait share the outcome, the token or the error);
+* :meth:`AsyncComponent.official_account` / :meth:`AsyncComponent.mini_program`:
+  :class:`AsyncOfficialAccount` / :class:`AsyncMiniProgram` clients with the authorizer's
+  token, sharing the component's transport and token store;
+* :meth:`AsyncComponent.asgi_app`: the authorization event URL as an ASGI application.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar
+
+from wxcore.component import authorization
+from wxcore.component.api import CodeManagementAPI, ComponentAPI
+from wxcore.component.authorization import AuthorizerListItem, QueryAuthResult
+from wxcore.endpoint import Call
+from wxcore.errors import UsageError, WxError
+from wxcore.messages import Router
+from wxcore.messages.models import Push
+from wxcore.messages.pipeline import SeenStore
+from wxcore.policy import DEFAULT_POLICY, CallPolicy
+from wxcore.tokens import Token
+
+from wxcore.adapters.asgi import ASGIApp, Receive, Scope, Send, asgi_app
+from wxcore.adapters.async_client import AsyncClient
+from wxcore.adapters.async_credentials import (
+    AsyncCredentialStore,
+    ThreadedCredentialStore,
+    as_async_credential_store,
+)
+from wxcore.adapters.async_miniprogram import AsyncMiniProgram
+from wxcore.adapters.async_officialaccount import AsyncOfficialAccount
+from wxcore.adapters.async_tokens import (
+    AsyncCachedTokenProvider,
+    AsyncMemoryTokenStore,
+    AsyncTokenProvider,
+    AsyncTokenStore,
+    Immediate,
+    arun_steps,
+)
+from wxcore.adapters.async_transport import AsyncTransport
+from wxcore.adapters.component_flows import (
+    CacheAuthorizerToken,
+    ComponentFlows,
+    ComponentPushRouter,
+    DropAuthorizerToken,
+    DropCredential,
+    Flow,
+    ReadCredential,
+    WriteCredential,
+    check_authorizer_appid,
+    component_push_settings,
+    next_offset,
+    no_store_warning,
+)
+from wxcore.adapters.credentials import CredentialStore, MemoryCredentialStore, SQLiteCredentialStore
+from wxcore.adapters.message_server import MessageServer
+from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from wxcore.adapters.tokens import SecretProvider
+
+__all__ = ["AsyncComponent", "AsyncAuthorizerOfficialAccount", "AsyncAuthorizerMiniProgram"]
+
+A = TypeVar("A", bound=AsyncClient)
+R = TypeVar("R")
+
+# The event loop serving the push endpoint, seen by the worker thread the pipeline runs in
+# (asyncio.to_thread copies the context), so pushes are absorbed on that loop.
+_SERVING_LOOP: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
+    "wxcore_component_loop", default=None)
+
+
+class _AsyncActing:
+    """An authorizer's client uses the component's transport: closing it leaves that open."""
+
+    component: AsyncComponent
+
+    async def aclose(self) -> None:
+        pass
+
+
+class AsyncAuthorizerOfficialAccount(_AsyncActing, AsyncOfficialAccount):
+    """An authorized Official Account, from asyncio, every call with its authorizer token."""
+
+
+class AsyncAuthorizerMiniProgram(_AsyncActing, CodeManagementAPI, AsyncMiniProgram):
+    """An authorized Mini Program, from asyncio, with the platform's code management."""
+
+
+def _async_store(store: AsyncCredentialStore | CredentialStore | str | os.PathLike[str] | None,
+                 appid: str) -> AsyncCredentialStore:
+    if isinstance(store, (str, os.PathLike)):
+        return ThreadedCredentialStore(SQLiteCredentialStore(store))
+    if store is None:
+        no_store_warning(appid)
+        return ThreadedCredentialStore(MemoryCredentialStore())
+    return as_async_credential_store(store)
+
+
+class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
+    """A third-party platform's view of WeChat, from asyncio (see :class:`Component`).
+
+    >>> component = AsyncComponent("wx_component_appid", "appsecret",
+    ...                            credential_store="/var/lib/app/wxcore.sqlite3")  # doctest: +SKIP
+    >>> oa = component.official_account("wx_authorizer_appid")                    # doctest: +SKIP
+    >>> await oa.create_menu(menu_data)                                           # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        component_appid: str,
+        component_appsecret: str,
+        *,
+        credential_store: AsyncCredentialStore | CredentialStore | str | os.PathLike[str] | None = None,
+        token_store: AsyncTokenStore | None = None,
+        token_provider: AsyncTokenProvider | None = None,
+        transport: AsyncTransport | None = None,
+        retry: RetryPolicy | None = DEFAULT_RETRY_POLICY,
+        policy: CallPolicy = DEFAULT_POLICY,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if not component_appsecret:
+            raise UsageError("component_appsecret is required")
+        self.credential_store: AsyncCredentialStore = _async_store(credential_store,
+                                                                   component_appid)
+        shared: AsyncTokenStore = token_store if token_store is not None else AsyncMemoryTokenStore()
+        super().__init__(component_appid, None, transport=transport, retry=retry,
+                         token_store=shared, policy=policy, clock=clock, sleep=sleep)
+        self.token_store: AsyncTokenStore = shared
+        self.add_credential("component_secret", Immediate(SecretProvider(
+            component_appsecret, "component appsecret")))
+        self.component_token_provider: AsyncTokenProvider = token_provider or AsyncCachedTokenProvider(
+            lambda rejected: self._arun(self._component_token_flow(rejected)),
+            key=self.store_key("component_access_token"), store=shared, clock=clock)
+        self.add_credential("component_access_token", self.component_token_provider)
+        self._authorizer_tokens: dict[str, AsyncCachedTokenProvider] = {}
+        self._clients: dict[tuple[type, str], AsyncClient] = {}
+
+    # -- running the flows with this client's async stores ---------------------------------
+
+    async def _arun(self, flow: Flow[R]) -> R:
+        return await arun_steps(flow, self._effect)
+
+    async def _effect(self, effect: object) -> object:
+        store = self.credential_store
+        if isinstance(effect, Call):
+            return await self.call(effect)
+        if type(effect) is ReadCredential:
+            return await store.get(effect.key)
+        if type(effect) is WriteCredential:
+            await store.put(effect.key, effect.value, effect.updated_at)
+        elif type(effect) is DropCredential:
+            await store.delete(effect.key)
+        elif type(effect) is CacheAuthorizerToken:
+            key = self.authorizer_token_provider(effect.authorizer_appid).key
+            await self.token_store.save(key, effect.token)
+        elif type(effect) is DropAuthorizerToken:
+            key = self.authorizer_token_provider(effect.authorizer_appid).key
+            cached = await self.token_store.load(key)
+            if cached is not None:
+                await self.token_store.delete_if(key, cached)
+        else:  # pragma: no cover - the flows yield only the effects above
+            raise TypeError(f"unknown effect {effect!r}")
+        return None
+
+    # -- the component_verify_ticket and the component_access_token ------------------------
+
+    async def save_verify_ticket(self, ticket: str) -> None:
+        """Store ``ticket`` durably (what the ``component_verify_ticket`` push does)."""
+        await self._arun(self._save_ticket_flow(ticket))
+
+    async def verify_ticket(self) -> str:
+        """The latest stored component_verify_ticket (``NoVerifyTicketError`` if none)."""
+        return (await self._arun(self._ticket_flow())).value
+
+    async def get_component_access_token(self) -> str:
+        """The component_access_token (fetched from the stored ticket when due)."""
+        return (await self.component_token_provider.get()).value
+
+    fetch_access_token = get_component_access_token  # wechatpy's name
+
+    # -- pushes to the authorization event URL -------------------------------------------
+
+    async def absorb_push(self, message: Push) -> None:
+        """Store a ticket push; forget an authorizer that revoked its authorization."""
+        await self._arun(self._absorb_flow(message))
+
+    def run_in_loop(self, awaitable: Coroutine[Any, Any, R]) -> R:
+        """From a push handler (the pipeline runs handlers in a worker thread), run
+        ``awaitable`` on the event loop serving the push and wait for its result."""
+        loop = _SERVING_LOOP.get()
+        if loop is None:
+            awaitable.close()
+            raise UsageError("run_in_loop() works inside a handler of AsyncComponent.asgi_app()")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run_coroutine_threadsafe(awaitable, loop).result()
+        awaitable.close()
+        raise UsageError("run_in_loop() was called on the event loop itself: await instead")
+
+    def push_server(self, token: str, encoding_aes_key: str, router: Router | None = None, *,
+                    dedup: SeenStore | None | str = "memory") -> MessageServer:
+        """The authorization event URL's message server (serve it with :meth:`asgi_app`):
+        tickets are stored and revocations forget the authorizer, on the serving loop,
+        before ``router`` runs; every push is answered ``success``."""
+        return MessageServer(
+            ComponentPushRouter(lambda message: self.run_in_loop(self.absorb_push(message)),
+                                router),
+            component_push_settings(self.appid, token, encoding_aes_key), dedup=dedup,
+            clock=self._clock)
+
+    def asgi_app(self, token: str, encoding_aes_key: str, router: Router | None = None, *,
+                 dedup: SeenStore | None | str = "memory") -> ASGIApp:
+        """The authorization event URL as an ASGI application (uvicorn, Starlette, FastAPI).
+
+        ``router``'s handlers run in a worker thread, as with
+        :func:`~wxcore.adapters.asgi.asgi_app`; :meth:`run_in_loop` lets them await this
+        component (``component.run_in_loop(component.query_auth(code))``).
+        """
+        served = asgi_app(self.push_server(token, encoding_aes_key, router, dedup=dedup))
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            marker = _SERVING_LOOP.set(asyncio.get_running_loop())
+            try:
+                await served(scope, receive, send)
+            finally:
+                _SERVING_LOOP.reset(marker)
+
+        return app
+
+    # -- authorization --------------------------------------------------------------------
+
+    async def query_auth(self, authorization_code: str) -> QueryAuthResult:
+        """Authorization code → the authorizer's tokens; the refresh token is stored durably
+        and the access token cached."""
+        return await self._arun(self._query_auth_flow(authorization_code))
+
+    async def authorizer_refresh_token(self, authorizer_appid: str) -> str | None:
+        """The stored refresh token of ``authorizer_appid`` (None if it is not authorized)."""
+        return await self._arun(self._refresh_token_flow(authorizer_appid))
+
+    async def save_authorizer_refresh_token(self, authorizer_appid: str,
+                                            refresh_token: str) -> None:
+        """Store a refresh token obtained elsewhere (a migration, the authorizer list)."""
+        await self._arun(self._save_refresh_token_flow(authorizer_appid, refresh_token))
+
+    async def forget_authorizer(self, authorizer_appid: str) -> None:
+        """Drop the authorizer's refresh token and cached token (after ``unauthorized``)."""
+        await self._arun(self._forget_flow(authorizer_appid))
+
+    get_unauthorized = forget_authorizer  # wechatpy's name
+
+    def iter_authorizers(self, page_size: int = authorization.MAX_AUTHORIZER_PAGE
+                         ) -> AsyncIterator[AuthorizerListItem]:
+        """Every authorizer (``api_get_authorizer_list``, page by page); a bad
+        ``page_size`` fails here, not at the first ``async for`` step."""
+        first = authorization.get_authorizer_list(self.appid, 0, page_size)
+
+        async def items() -> AsyncIterator[AuthorizerListItem]:
+            call, offset = first, 0
+            while True:
+                page = await self.call(call)
+                for item in page.list:
+                    yield item
+                after = next_offset(page, offset)
+                if after is None:
+                    return
+                call, offset = authorization.get_authorizer_list(self.appid, after,
+                                                                 page_size), after
+
+        return items()
+
+    # -- acting for an authorizer -------------------------------------------------------
+
+    def authorizer_token_provider(self, authorizer_appid: str) -> AsyncCachedTokenProvider:
+        """The (one per component object) provider of ``authorizer_appid``'s access token."""
+        provider = self._authorizer_tokens.get(authorizer_appid)
+        if provider is None:
+            check_authorizer_appid(authorizer_appid)
+            provider = self._authorizer_tokens[authorizer_appid] = AsyncCachedTokenProvider(
+                _AsyncAuthorizerFetch(self, authorizer_appid),
+                key=self.store_key("authorizer_access_token", authorizer_appid),
+                store=self.token_store, clock=self._clock)
+        return provider
+
+    async def refresh_authorizer_tokens(self, authorizer_appids: Iterable[str], *,
+                                        max_concurrency: int = 8) -> dict[str, Token | WxError]:
+        """Make each authorizer's token usable, at most ``max_concurrency`` refreshes at once
+        (each single-flight through its provider); the token or the error per appid."""
+        if max_concurrency < 1:
+            raise UsageError("max_concurrency must be at least 1")
+        providers = {appid: self.authorizer_token_provider(appid) for appid in authorizer_appids}
+        gate = asyncio.Semaphore(max_concurrency)
+
+        async def one(provider: AsyncCachedTokenProvider) -> Token | WxError:
+            async with gate:
+                try:
+                    return await provider.get()
+                except WxError as exc:
+                    return exc
+
+        outcomes = await asyncio.gather(*(one(p) for p in providers.values()))
+        return dict(zip(providers, outcomes))
+
+    def _acting(self, cls: type[A], authorizer_appid: str) -> A:
+        client = self._clients.get((cls, authorizer_appid))
+        if client is None:
+            client = cls(authorizer_appid, None, transport=self.transport, retry=None,
+                         token_provider=self.authorizer_token_provider(authorizer_appid),
+                         token_store=self.token_store, policy=self.policy,
+                         clock=self._clock, sleep=self._sleep)
+            client._deadline = self._deadline
+            setattr(client, "component", self)
+            self._clients[(cls, authorizer_appid)] = client
+        return client  # type: ignore[return-value]
+
+    def official_account(self, authorizer_appid: str) -> AsyncAuthorizerOfficialAccount:
+        """An async client for authorized Official Account ``authorizer_appid``."""
+        return self._acting(AsyncAuthorizerOfficialAccount, authorizer_appid)
+
+    def mini_program(self, authorizer_appid: str) -> AsyncAuthorizerMiniProgram:
+        """An async client for authorized Mini Program ``authorizer_appid``."""
+        return self._acting(AsyncAuthorizerMiniProgram, authorizer_appid)
+
+    async def official_account_from_code(self, authorization_code: str
+                                         ) -> AsyncAuthorizerOfficialAccount:
+        """:meth:`query_auth`, then the client of the Official Account that authorized."""
+        result = await self.query_auth(authorization_code)
+        return self.official_account(result.authorization_info.authorizer_appid)
+
+    async def mini_program_from_code(self, authorization_code: str) -> AsyncAuthorizerMiniProgram:
+        """:meth:`query_auth`, then the client of the Mini Program that authorized."""
+        result = await self.query_auth(authorization_code)
+        return self.mini_program(result.authorization_info.authorizer_appid)
+
+    get_client_by_appid = official_account  # wechatpy's names
+    get_client_by_authorization_code = official_account_from_code
+    get_client = official_account
+
+    def __repr__(self) -> str:
+        return f"AsyncComponent(appid={self.appid!r}, credential_store={self.credential_store!r})"
+
+
+class _AsyncAuthorizerFetch:
+    """The fetch of one authorizer's token (a small object, not a closure per authorizer)."""
+
+    __slots__ = ("component", "authorizer_appid")
+
+    def __init__(self, component: AsyncComponent, authorizer_appid: str) -> None:
+        self.component = component
+        self.authorizer_appid = authorizer_appid
+
+    async def __call__(self, rejected: Token | None) -> Token:
+        component = self.component
+        return await component._arun(component._authorizer_token_flow(self.authorizer_appid))

@@ -1,0 +1,259 @@
+"""What a component does with its credentials, written once for :class:`Component` and
+:class:`AsyncComponent`: steps that yield the I/O they need.
+
+Each flow is a generator (like the token fetchers' :meth:`steps
+<wxcore.adapters.tokens.AccessTokenFetcher.steps>`) that yields an effect and is sent its
+outcome; an executor's driver answers the effects, the sync component with its sync stores
+and calls, the async one with ``await``. A failed call is thrown back into the flow, so a
+flow can react to WeChat's answer (a refused ticket, a revoked refresh token). The effects:
+
+* a :class:`~wxcore.endpoint.Call` -- its result;
+* :class:`ReadCredential` / :class:`WriteCredential` / :class:`DropCredential` -- the
+  durable :class:`~wxcore.adapters.credentials.CredentialStore` (ticket, refresh tokens);
+* :class:`CacheAuthorizerToken` / :class:`DropAuthorizerToken` -- an authorizer's access
+  token in the token cache.
+
+So the rules (when a ticket is missing or refused, when a refresh token is replaced or
+dropped, what a push means) and their messages exist once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator
+from datetime import datetime, timezone
+from typing import Any, NamedTuple, TypeVar, cast
+
+from wxcore.component import authorization, tokens
+from wxcore.component.authorization import AuthorizerListResult, QueryAuthResult
+from wxcore.component.errors import (
+    AuthorizationRevokedError,
+    NotAuthorizedError,
+    NoVerifyTicketError,
+    VerifyTicketError,
+)
+from wxcore.endpoint import Call
+from wxcore.errors import UsageError
+from wxcore.messages import PushSettings, Router
+from wxcore.messages.models import (
+    AuthorizedPush,
+    ComponentVerifyTicketPush,
+    Push,
+    UnauthorizedPush,
+)
+from wxcore.messages.replies import ReplyLike
+from wxcore.tokens import Token
+
+from wxcore.adapters.credentials import Stored, credential_key
+
+__all__ = ["ComponentFlows", "Flow", "ReadCredential", "WriteCredential", "DropCredential",
+           "CacheAuthorizerToken", "DropAuthorizerToken", "no_store_warning", "next_offset",
+           "check_authorizer_appid", "component_push_settings", "ComponentPushRouter"]
+
+logger = logging.getLogger("wxcore.component")
+R = TypeVar("R")
+T = TypeVar("T")
+
+#: A flow: yields effects, is sent their outcomes, returns ``R``.
+Flow = Generator[object, Any, R]
+
+
+class ReadCredential(NamedTuple):
+    """Read ``key`` from the credential store (answer: :class:`Stored` or None)."""
+
+    key: str
+
+
+class WriteCredential(NamedTuple):
+    """Store ``value`` under ``key`` durably (answer: None)."""
+
+    key: str
+    value: str
+    updated_at: float
+
+
+class DropCredential(NamedTuple):
+    """Delete ``key`` from the credential store (answer: None)."""
+
+    key: str
+
+
+class CacheAuthorizerToken(NamedTuple):
+    """Put ``token`` in the cache as ``authorizer_appid``'s access token (answer: None)."""
+
+    authorizer_appid: str
+    token: Token
+
+
+class DropAuthorizerToken(NamedTuple):
+    """Forget ``authorizer_appid``'s cached access token, if any (answer: None)."""
+
+    authorizer_appid: str
+
+
+def _when(at: float) -> str:
+    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _read(key: str) -> Flow[Stored | None]:
+    return cast("Stored | None", (yield ReadCredential(key)))
+
+
+def _call(call: Call[T]) -> Flow[T]:
+    return cast(T, (yield call))
+
+
+def no_store_warning(component_appid: str) -> None:
+    """Say that a component without a credential store loses what it must keep."""
+    logger.warning("%s: no credential_store given: the verify ticket and authorizers' "
+                   "refresh tokens are kept in memory and lost when this process ends "
+                   "(pass a file path for SQLite)", component_appid)
+
+
+def next_offset(page: AuthorizerListResult, offset: int) -> int | None:
+    """Where the authorizer list continues after ``page`` read at ``offset`` (None: done)."""
+    offset += len(page.list)
+    if not page.list or offset >= page.total_count:
+        return None
+    return offset
+
+
+def check_authorizer_appid(authorizer_appid: str) -> None:
+    if not authorizer_appid or not isinstance(authorizer_appid, str):
+        raise UsageError("authorizer appid must be a non-empty string")
+
+
+def component_push_settings(component_appid: str, token: str,
+                            encoding_aes_key: str) -> PushSettings:
+    """The authorization event URL's settings: pushes always encrypted with the component
+    appid."""
+    return PushSettings(token=token, encoding_aes_key=encoding_aes_key, appid=component_appid,
+                        require_encryption=True)
+
+
+class ComponentPushRouter(Router):
+    """Absorbs the component's own pushes (tickets, revocations) with ``absorb``, then runs
+    the user's routes."""
+
+    def __init__(self, absorb: Callable[[Push], None], user: Router | None) -> None:
+        super().__init__()
+        self.absorb = absorb
+        self.user = user
+
+    def dispatch(self, message: Push) -> ReplyLike:
+        self.absorb(message)
+        return None if self.user is None else self.user.dispatch(message)
+
+
+class ComponentFlows:
+    """The flows of one component (``appid``, times from ``_clock``); mixed into both."""
+
+    appid: str
+    _clock: Callable[[], float]
+
+    # -- keys -------------------------------------------------------------------------------
+
+    @property
+    def _ticket_key(self) -> str:
+        return credential_key(self.appid, "verify_ticket")
+
+    def _refresh_key(self, authorizer_appid: str) -> str:
+        return credential_key(self.appid, "refresh_token", authorizer_appid)
+
+    # -- the component_verify_ticket and the component_access_token ------------------------
+
+    def _save_ticket_flow(self, ticket: str) -> Flow[None]:
+        if not ticket or not isinstance(ticket, str):
+            raise UsageError("ticket must be a non-empty string")
+        yield WriteCredential(self._ticket_key, ticket, self._clock())
+
+    def _ticket_flow(self) -> Flow[Stored]:
+        stored = yield from _read(self._ticket_key)
+        if stored is None:
+            raise NoVerifyTicketError(
+                f"{self.appid}: no component_verify_ticket has arrived yet: WeChat pushes one "
+                f"every 10 minutes to the authorization event URL (is push_server() serving "
+                f"it?); start_push_ticket() asks for one now")
+        return stored
+
+    def _component_token_flow(self, rejected: Token | None) -> Flow[Token]:
+        stored = yield from self._ticket_flow()
+        now = self._clock()
+        try:
+            result = yield from _call(tokens.fetch_component_access_token(self.appid,
+                                                                         stored.value))
+        except VerifyTicketError as exc:
+            raise NoVerifyTicketError(
+                f"{self.appid}: WeChat refused the stored component_verify_ticket "
+                f"(errcode {exc.errcode}: expired or invalid); the last one came at "
+                f"{_when(stored.updated_at)}: check that pushes reach the authorization "
+                f"event URL") from exc
+        return tokens.component_token_from_result(result, now)
+
+    # -- pushes to the authorization event URL -------------------------------------------
+
+    def _absorb_flow(self, message: Push) -> Flow[None]:
+        """What a push means for the credentials: store a ticket, forget an authorizer that
+        revoked its authorization."""
+        if isinstance(message, ComponentVerifyTicketPush):
+            if message.ComponentVerifyTicket:
+                yield from self._save_ticket_flow(message.ComponentVerifyTicket)
+                logger.info("%s: component_verify_ticket stored", self.appid)
+        elif isinstance(message, UnauthorizedPush) and message.AuthorizerAppid:
+            yield from self._forget_flow(message.AuthorizerAppid)
+            logger.info("%s: %s revoked its authorization", self.appid, message.AuthorizerAppid)
+        elif isinstance(message, AuthorizedPush):
+            logger.info("%s: %s %s", self.appid, message.AuthorizerAppid, message.InfoType)
+
+    # -- authorization --------------------------------------------------------------------
+
+    def _query_auth_flow(self, authorization_code: str) -> Flow[QueryAuthResult]:
+        now = self._clock()
+        result = yield from _call(authorization.query_auth(self.appid, authorization_code))
+        info = result.authorization_info
+        if info.authorizer_refresh_token:
+            yield WriteCredential(self._refresh_key(info.authorizer_appid),
+                                  info.authorizer_refresh_token, now)
+        if info.authorizer_access_token:
+            yield CacheAuthorizerToken(info.authorizer_appid, Token(
+                value=info.authorizer_access_token, expires_at=now + info.expires_in,
+                issued_at=now))
+        return result
+
+    def _refresh_token_flow(self, authorizer_appid: str) -> Flow[str | None]:
+        stored = yield from _read(self._refresh_key(authorizer_appid))
+        return None if stored is None else stored.value
+
+    def _save_refresh_token_flow(self, authorizer_appid: str, refresh_token: str) -> Flow[None]:
+        if not refresh_token:
+            raise UsageError("refresh_token must be a non-empty string")
+        yield WriteCredential(self._refresh_key(authorizer_appid), refresh_token, self._clock())
+
+    def _forget_flow(self, authorizer_appid: str) -> Flow[None]:
+        yield DropCredential(self._refresh_key(authorizer_appid))
+        yield DropAuthorizerToken(authorizer_appid)
+
+    # -- an authorizer's access token --------------------------------------------------------
+
+    def _authorizer_token_flow(self, authorizer_appid: str) -> Flow[Token]:
+        """Renew from the stored refresh token; a new refresh token WeChat answers replaces
+        the stored one, a refused one is dropped (unless a newer one was stored meanwhile)."""
+        key = self._refresh_key(authorizer_appid)
+        stored = yield from _read(key)
+        if stored is None:
+            raise NotAuthorizedError(
+                f"{authorizer_appid} has not authorized component {self.appid} (no refresh "
+                f"token stored: never authorized, or revoked with the unauthorized push)")
+        now = self._clock()
+        try:
+            result = yield from _call(tokens.fetch_authorizer_access_token(
+                self.appid, authorizer_appid, stored.value))
+        except AuthorizationRevokedError:
+            current = yield from _read(key)
+            if current is not None and current.value == stored.value:
+                yield DropCredential(key)  # WeChat says it is dead; not a newer one
+            raise
+        fresh = result.authorizer_refresh_token
+        if fresh and fresh != stored.value:
+            yield WriteCredential(key, fresh, now)
+        return tokens.authorizer_token_from_result(result, now)

@@ -1,0 +1,93 @@
+"""Async durable credential stores: redis.asyncio sharing the sync Redis store's keys and
+records (a real redis-server), and SQLite run in worker threads, never on the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pathlib
+import secrets
+import threading
+
+import pytest
+import redis.asyncio
+
+from wxcore.adapters.async_credentials import AsyncRedisCredentialStore, ThreadedCredentialStore
+from wxcore.adapters.credentials import (
+    RedisCredentialStore,
+    SQLiteCredentialStore,
+    Stored,
+    credential_key,
+)
+from wxcore.errors import UsageError
+
+
+def test_async_redis_store_shares_keys_and_records_with_the_sync_store(
+        redis_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    component = "wxc" + secrets.token_hex(8)
+    ticket = credential_key(component, "verify_ticket")
+    refresh = credential_key(component, "refresh_token", "wx_a*b")  # a glob char in the key
+    sync = RedisCredentialStore(redis_url)
+
+    async def main() -> tuple[Stored | None, list[str], Stored | None, bool | None]:
+        store = AsyncRedisCredentialStore(redis_url)
+        with caplog.at_level(logging.WARNING, "wxcore.credentials"):
+            await store.put(ticket, "ticket@@@async", 7.0)  # the first use checks AOF
+        sync.put(refresh, "refreshtoken@@@sync", 8.0)
+        read = await store.get(refresh)
+        keys = await store.keys(credential_key(component, "refresh_token", "wx_a*"))
+        await store.delete(refresh)
+        gone = await store.get(refresh)
+        await store.client.aclose()
+        return read, keys, gone, store.aof
+
+    read, keys, gone, aof = asyncio.run(main())
+    assert sync.get(ticket) == Stored("ticket@@@async", 7.0)
+    assert read == Stored("refreshtoken@@@sync", 8.0)
+    assert keys == [refresh]
+    assert gone is None and sync.get(refresh) is None
+    assert aof is False and "appendonly" in caplog.text  # the suite's Redis runs without AOF
+
+
+def test_async_redis_store_with_require_aof_refuses_before_writing(redis_url: str) -> None:
+    key = credential_key("wxc" + secrets.token_hex(8), "verify_ticket")
+
+    async def main() -> None:
+        client = redis.asyncio.Redis.from_url(redis_url)
+        store = AsyncRedisCredentialStore(client, require_aof=True)
+        with pytest.raises(UsageError, match="appendonly"):
+            await store.put(key, "ticket@@@x", 1.0)
+        with pytest.raises(UsageError, match="empty credential"):
+            await store.put(key, "", 1.0)
+        await client.aclose()
+
+    asyncio.run(main())
+    assert RedisCredentialStore(redis_url).get(key) is None
+
+
+def test_sqlite_runs_in_worker_threads(tmp_path: pathlib.Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "credentials.sqlite3"
+    sync = SQLiteCredentialStore(path)
+    threads: set[int] = set()
+    original = SQLiteCredentialStore._connection
+
+    def spy(self: SQLiteCredentialStore):  # type: ignore[no-untyped-def]
+        threads.add(threading.get_ident())
+        return original(self)
+
+    monkeypatch.setattr(SQLiteCredentialStore, "_connection", spy)
+    key = credential_key("wx3e9a7c1b5d2f8046", "verify_ticket")
+
+    async def main() -> tuple[Stored | None, list[str], int]:
+        store = ThreadedCredentialStore(sync)
+        await store.put(key, "ticket@@@t", 3.0)
+        read = await store.get(key)
+        keys = await store.keys("wxcore:wx3e9a7c1b5d2f8046:")
+        await store.delete(key)
+        return read, keys, threading.get_ident()
+
+    read, keys, loop_thread = asyncio.run(main())
+    assert read == Stored("ticket@@@t", 3.0) and keys == [key]
+    assert threads and loop_thread not in threads
+    assert SQLiteCredentialStore(path).get(key) is None
