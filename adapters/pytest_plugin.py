@@ -30,12 +30,15 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import pytest
 
 if TYPE_CHECKING:
+    from wxcore.adapters.async_client import AsyncClient
+    from wxcore.adapters.async_transport import AsyncTransport
     from wxcore.adapters.cassette import (
+        AsyncCassetteTransport,
         CassetteTransport,
         RecordingTransport,
         RecordMode,
@@ -62,6 +65,7 @@ _MARKER_OPTIONS = {"name", "dir", "order", "repeat", "unused", "redact_phone_num
                    "record"}
 
 C = TypeVar("C", bound="Client")
+A = TypeVar("A", bound="AsyncClient")
 T = TypeVar("T")
 
 
@@ -137,7 +141,9 @@ class CassetteSession:
     """What the ``wx_cassette`` fixture gives a test: clients on the cassette, and values.
 
     * :meth:`client` -- a client (or facade) on the cassette: replaying it, or recording
-      through it when the record mode says so;
+      through it when the record mode says so; an ``AsyncClient`` class (``AsyncMiniProgram``,
+      ``AsyncOfficialAccount``...) gets an async client on the same cassette
+      (:attr:`async_transport`);
     * :meth:`value` -- a test input made once when recording (a login code minted in the
       sandbox, say) and read back from the cassette when replaying;
     * :attr:`mode` -- where answers come from in this run: ``"replay"`` (the file only),
@@ -171,6 +177,7 @@ class CassetteSession:
         self.record_mode: RecordMode = record_mode
         self.tokens: Literal["static", "fetch"] = tokens
         self.sandbox: WeChatSandbox | None = None
+        self._async: AsyncCassetteTransport | None = None
         self._appid = ""
         self._secret = ""
         try:
@@ -222,31 +229,77 @@ class CassetteSession:
     def recorder(self) -> RecordingTransport | None:
         return self.transport.recorder
 
-    def client(self, cls: type[C] | None = None, **kwargs: Any) -> C:
+    @overload
+    def client(self, cls: None = None, **kwargs: Any) -> Client: ...
+
+    @overload
+    def client(self, cls: type[C], **kwargs: Any) -> C: ...
+
+    @overload
+    def client(self, cls: type[A], **kwargs: Any) -> A: ...
+
+    def client(self, cls: type[Any] | None = None, **kwargs: Any) -> Any:
         """A ``cls`` (default :class:`~wxcore.adapters.client.Client`) on this cassette.
 
         Replaying, it has dummy credentials and a fixed access token (or, with the marker's
         ``tokens="fetch"``, fetches its token through the cassette). Recording, it uses the
         sandbox's app or the live one; with ``tokens="static"`` its token is fetched off the
-        record, so the cassette holds only the calls the test makes.
+        record, so the cassette holds only the calls the test makes. An ``AsyncClient``
+        class is made on :attr:`async_transport` the same way.
         """
+        from wxcore.adapters.async_client import AsyncClient
         from wxcore.adapters.client import Client
 
         klass: type[Any] = cls if cls is not None else Client
+        if issubclass(klass, AsyncClient):
+            return self._async_client(klass, **kwargs)
         recorder = self.transport.recorder
         if recorder is None:
             from wxcore.adapters.cassette import replay_client
 
             assert self.transport.replay is not None
-            made: C = replay_client(klass, self.transport.replay, tokens=self.tokens, **kwargs)
-            return made
+            return replay_client(klass, self.transport.replay, tokens=self.tokens, **kwargs)
         if self.tokens == "static" and "token_provider" not in kwargs:
             # Fetch the token outside the recording: replay uses a fixed token instead.
             helper = Client(self._appid, self._secret, transport=recorder.inner, retry=None)
             kwargs["token_provider"] = helper.token_provider
         kwargs.setdefault("retry", None)
-        recording: C = klass(self._appid, self._secret, transport=self.transport, **kwargs)
-        return recording
+        return klass(self._appid, self._secret, transport=self.transport, **kwargs)
+
+    @property
+    def async_transport(self) -> AsyncCassetteTransport:
+        """This cassette as an async transport (what async clients of :meth:`client` use):
+        recording goes through an ``AsyncSandboxTransport`` on :attr:`sandbox`, or live
+        through the default async transport (close the client, ``await client.aclose()``)."""
+        if self._async is None:
+            from wxcore.adapters.cassette import AsyncCassetteTransport
+
+            self._async = AsyncCassetteTransport(self.transport, inner=self._async_inner)
+        return self._async
+
+    def _async_inner(self) -> AsyncTransport:
+        if self.sandbox is not None:
+            from wxcore.adapters.sandbox import AsyncSandboxTransport
+
+            return AsyncSandboxTransport(self.sandbox)
+        from wxcore.adapters.async_transport import default_async_transport
+
+        return default_async_transport()
+
+    def _async_client(self, klass: type[A], **kwargs: Any) -> A:
+        transport = self.async_transport
+        if self.transport.recorder is None:
+            from wxcore.adapters.cassette import async_replay_client
+
+            return async_replay_client(klass, transport, tokens=self.tokens, **kwargs)
+        if self.tokens == "static" and "token_provider" not in kwargs:
+            from wxcore.adapters.async_client import AsyncClient
+
+            helper = AsyncClient(self._appid, self._secret, transport=transport.inner(),
+                                 retry=None)
+            kwargs["token_provider"] = helper.token_provider
+        kwargs.setdefault("retry", None)
+        return klass(self._appid, self._secret, transport=transport, **kwargs)
 
     def value(self, name: str, make: Callable[[], T]) -> T:
         """``make()`` when recording (saved in the cassette's ``values``), else the saved one.

@@ -26,6 +26,9 @@ replay is byte-exact whichever form was chosen.
   A request with no match raises :class:`CassetteMismatchError` showing the request and the
   closest recorded one side by side; :meth:`ReplayTransport.assert_all_used` reports the
   exchanges a test never made.
+* :class:`AsyncCassetteTransport`, :class:`AsyncReplayTransport` and
+  :func:`async_replay_client` do the same for async clients (``AsyncMiniProgram``...): the
+  same files, matching and redaction, recording through an async transport.
 * :class:`CassetteTransport` uses one cassette file in a record mode (``none``, ``once``,
   ``new_episodes``, ``all``, as in vcrpy); re-recording keeps unchanged exchanges' bytes.
 * :func:`replay_client` builds any client or facade on a replay transport with dummy
@@ -39,12 +42,18 @@ problem. The format is described for people in ``docs/testing.md``.
 One module per concern: ``model`` (the format), ``storage`` (files), ``names`` (what a
 cassette may name), ``multipart``, ``redaction``, ``recording``, ``matching``,
 ``diagnostics`` (mismatch reports), ``replay``, ``modes`` and ``merging`` (record modes),
+``async_cassette`` (the async transports),
 ``runner`` (a cassette's ``call``/``expect``) and ``vcr`` (hooks for vcrpy users, imported
 on its own). Import from this package, not from the modules, except ``vcr``.
 """
 
 from __future__ import annotations
 
+from wxcore.adapters.cassette.async_cassette import (
+    AsyncCassetteTransport,
+    AsyncReplayTransport,
+    async_replay_client,
+)
 from wxcore.adapters.cassette.model import (
     FORMAT_VERSION,
     Body,
@@ -106,6 +115,9 @@ __all__ = [
     "RecordingTransport",
     "ReplayTransport",
     "replay_client",
+    "AsyncCassetteTransport",
+    "AsyncReplayTransport",
+    "async_replay_client",
     "replay_cassette_call",
     "check_cassette",
     "is_placeholder",

@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from msgspec import UNSET
 
+from wxcore.errors import TransportError
 from wxcore.http import Request, Response
 
 from wxcore.adapters.cassette.merging import add_new_episodes, keep_unchanged
@@ -105,19 +106,40 @@ class CassetteTransport:
         """Answer from the cassette or record, one request at a time (so the cassette keeps
         the order things happened in)."""
         with self._lock:
-            if self.replay is not None:
-                try:
-                    response = self.replay.send(request)
-                except CassetteMismatchError:
-                    if self.recorder is None:
-                        raise
-                    self.replay.mismatches.pop()  # a new episode, not a failure
-                else:
-                    self._history.append(self.replay.history[-1])
-                    return response
+            response = self._answer(request)
+            if response is not None:
+                return response
             assert self.recorder is not None
             self._history.append((len(self.recorder),))
             return self.recorder.send(request)
+
+    def answer(self, request: Request) -> Response | None:
+        """The cassette's answer to ``request``, or None when this run is to record it
+        (see :meth:`record`); a request nothing answers raises CassetteMismatchError."""
+        with self._lock:
+            return self._answer(request)
+
+    def _answer(self, request: Request) -> Response | None:
+        if self.replay is not None:
+            try:
+                response = self.replay.send(request)
+            except CassetteMismatchError:
+                if self.recorder is None:
+                    raise
+                self.replay.mismatches.pop()  # a new episode, not a failure
+            else:
+                self._history.append(self.replay.history[-1])
+                return response
+        return None
+
+    def record(self, request: Request, outcome: Response | TransportError) -> None:
+        """Keep an exchange sent elsewhere (through an async transport) where it happened."""
+        with self._lock:
+            if self.recorder is None:
+                raise CassetteError(f"{self.path}: this run only replays (record mode "
+                                    f"{self.record_mode!r}); nothing can be recorded")
+            self._history.append((len(self.recorder),))
+            self.recorder.record(request, outcome)
 
     def value(self, name: str, make: Callable[[], T]) -> T:
         """A test input: ``make()`` when this run records it (saved under the cassette's

@@ -110,12 +110,15 @@ class RecordingTransport:
         try:
             response = self.inner.send(request)
         except TransportError as exc:
-            with self._lock:
-                self._exchanges.append((request, exc))
+            self.record(request, exc)
             raise
-        with self._lock:
-            self._exchanges.append((request, response))
+        self.record(request, response)
         return response
+
+    def record(self, request: Request, outcome: Response | TransportError) -> None:
+        """Keep one exchange (sent by :meth:`send`, or by an async transport elsewhere)."""
+        with self._lock:
+            self._exchanges.append((request, outcome))
 
     def __len__(self) -> int:
         return len(self._exchanges)

@@ -25,7 +25,8 @@ from wxcore.adapters.cassette.storage import load_cassette
 from wxcore.adapters.client import Client
 from wxcore.adapters.tokens import StaticTokenProvider
 
-__all__ = ["ReplayTransport", "replay_client", "REPLAY_SECRET", "REPLAY_ACCESS_TOKEN"]
+__all__ = ["ReplayTransport", "replay_client", "replay_token", "REPLAY_SECRET",
+           "REPLAY_ACCESS_TOKEN"]
 
 class ReplayTransport:
     """Answers requests from a cassette, as if WeChat had.
@@ -161,13 +162,18 @@ def replay_client(
     """
     transport = (cassette if isinstance(cassette, ReplayTransport)
                  else ReplayTransport(cassette, order=order, repeat=repeat))
-    if appid is None:
-        appid = transport.cassette.default_appid()
     kwargs.setdefault("sleep", _no_sleep)
-    if tokens == "static":
-        kwargs.setdefault("token_provider", StaticTokenProvider(Token(value=REPLAY_ACCESS_TOKEN)))
-    elif tokens != "fetch":
-        raise ValueError(f"tokens must be 'static' or 'fetch', not {tokens!r}")
+    token = replay_token(tokens)
+    if token is not None:
+        kwargs.setdefault("token_provider", StaticTokenProvider(token))
+    appid = appid if appid is not None else transport.cassette.default_appid()
     return cls(appid, REPLAY_SECRET, transport=transport, retry=None, **kwargs)
 
 
+def replay_token(tokens: Literal["static", "fetch"]) -> Token | None:
+    """The fixed access token of replaying clients (None with ``tokens="fetch"``)."""
+    if tokens == "static":
+        return Token(value=REPLAY_ACCESS_TOKEN)
+    if tokens != "fetch":
+        raise ValueError(f"tokens must be 'static' or 'fetch', not {tokens!r}")
+    return None

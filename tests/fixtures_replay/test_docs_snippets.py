@@ -66,7 +66,8 @@ def standalone(marker: str) -> str:
 def test_every_python_snippet_is_one_these_tests_run() -> None:
     python = snippets("python")
     files = [c for c in python if file_name(c)]
-    assert sorted(map(file_name, files)) == ["myapp/login.py", "tests/test_login.py"]
+    assert sorted(map(file_name, files)) == ["myapp/login.py", "tests/test_login.py",
+                                             "tests/test_login_async.py"]
     others = [c for c in python if not file_name(c)]
     assert sorted(others) == sorted([standalone("CassetteTransport("), standalone("import vcr"),
                                      standalone("def vcr_config")])
@@ -90,6 +91,8 @@ def test_the_complete_example_records_then_replays(pytester: pytest.Pytester) ->
     assert recorded.values["js_code"] == recorded.interactions[0].request.query[  # type: ignore[index]
         "js_code"]
     pytester.runpytest(*QUIET, *commands[1][1:]).assert_outcomes(passed=1)
+    # the async test replays the cassette the sync one recorded
+    pytester.runpytest(*QUIET, "tests/test_login_async.py").assert_outcomes(passed=1)
 
 
 def run_standalone(marker: str, transport_at: str, tmp_path: Path,
