@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar
 
 from wxcore.endpoint import Call
 from wxcore.errors import UsageError
-from wxcore.http import Request, bind
+from wxcore.http import Request
 from wxcore.policy import (
     DEFAULT_POLICY,
     RESUMABLE_ERRORS,
@@ -238,7 +238,7 @@ class Client(ClientBase[TokenProvider, TokenStore]):
             if kind is not None:
                 provider = self._credentials.get(kind)
                 token = (provider or self.credential_provider(kind)).get()
-            bound = bind(request, token.value) if token is not None else request
+            bound = call.bound(token.value if token is not None else None)
             if debug:
                 self._log_send(bound)
             response = self.transport.send(bound)

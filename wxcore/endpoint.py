@@ -30,7 +30,7 @@ import inspect
 import msgspec
 
 from wxcore.errors import APIError, DecodeError, HTTPStatusError, UsageError, api_error
-from wxcore.http import ACCESS_TOKEN, API_HOST, Auth, Request, Response
+from wxcore.http import ACCESS_TOKEN, API_HOST, Auth, Request, Response, bind
 from wxcore.multipart import File, encode_multipart
 from wxcore.redact import SECRET_FIELDS, mask
 
@@ -177,6 +177,7 @@ class Endpoint(Generic[T]):
         form: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         credential: str | None = None,
+        secret_query: Mapping[str, str] | None = None,
     ) -> Call[T]:
         """The unbound request for this endpoint, paired with this endpoint as its parser.
 
@@ -185,7 +186,9 @@ class Endpoint(Generic[T]):
         default for this one request (a forced token refresh, say). ``files`` (and ``form``
         fields) make a multipart/form-data upload. ``credential`` is a credential this one
         call carries itself (a user's web OAuth token): the executor binds it instead of
-        asking a provider, and it never enters the unbound request.
+        asking a provider, and it never enters the unbound request. ``secret_query`` are
+        further secret query parameters the call carries (a user's refresh token beside the
+        component token): bound with the credential, likewise never in the unbound request.
         """
         pairs: tuple[tuple[str, str], ...] = ()
         if query:
@@ -208,7 +211,8 @@ class Endpoint(Generic[T]):
             idempotent=self._resend_safe if idempotent is None else idempotent,
             auth=self.auth,
         )
-        return Call(request, self, credential)
+        secrets = tuple(secret_query.items()) if secret_query else ()
+        return Call(request, self, credential, secrets)
 
     # -- parsing --------------------------------------------------------------------------
 
@@ -279,17 +283,27 @@ class Call(Generic[T]):
     """A request ready to be bound and sent, with the endpoint that parses its answer.
 
     ``credential``, when set, is the secret this call brings along (a user's web OAuth
-    token, which no provider of the app holds); it is kept apart from the request so that
-    reprs, logs and recorded fixtures of the request never show it.
+    token, which no provider of the app holds); ``secrets`` are secret query parameters it
+    brings besides. Both are kept apart from the request so that reprs, logs and recorded
+    fixtures of the request never show them; :meth:`bound` adds them last.
     """
 
-    __slots__ = ("request", "endpoint", "credential")
+    __slots__ = ("request", "endpoint", "credential", "secrets")
 
     def __init__(self, request: Request, endpoint: Endpoint[T],
-                 credential: str | None = None) -> None:
+                 credential: str | None = None,
+                 secrets: tuple[tuple[str, str], ...] = ()) -> None:
         self.request = request
         self.endpoint = endpoint
         self.credential = credential
+        self.secrets = secrets
+
+    def bound(self, secret: str | None) -> Request:
+        """The request to send: with ``secret`` where its ``auth`` says, and its secrets."""
+        request = self.request if secret is None else bind(self.request, secret)
+        if self.secrets:
+            request = msgspec.structs.replace(request, query=request.query + self.secrets)
+        return request
 
     def parse(self, response: Response) -> T:
         """The typed result of ``response`` (see :meth:`Endpoint.parse`)."""

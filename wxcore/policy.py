@@ -34,7 +34,7 @@ from typing import Any, NamedTuple, TypeVar, Union
 
 from wxcore.endpoint import Call
 from wxcore.errors import SystemBusyError, TokenInvalidError
-from wxcore.http import Request, Response, bind
+from wxcore.http import Request, Response
 from wxcore.tokens import Token
 
 __all__ = [
@@ -137,8 +137,7 @@ def run_call(call: Call[T], policy: CallPolicy = DEFAULT_POLICY,
     busy = 0
     while True:
         if response is None:
-            bound = bind(request, token.value) if token is not None else request
-            response = yield Send(bound)
+            response = yield Send(call.bound(token.value if token is not None else None))
         try:
             return call.parse(response)
         except TokenInvalidError:

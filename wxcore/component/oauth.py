@@ -67,11 +67,16 @@ def get_oauth_access_token(component_appid: str, appid: str, code: str) -> Call[
 @checked
 def refresh_oauth_access_token(component_appid: str, appid: str,
                                refresh_token: str) -> Call[OAuthTokenResult]:
-    """``GET sns/oauth2/component/refresh_token``: renew a user's web token (30-day refresh)."""
+    """``GET sns/oauth2/component/refresh_token``: renew a user's web token (30-day refresh).
+
+    WeChat takes the refresh token in the query string (a GET, as documented); it travels
+    with the call as a secret bound last, so the unbound request, reprs, logs and recorded
+    fixtures never hold it.
+    """
     require(appid=appid, refresh_token=refresh_token)
     return OAUTH_REFRESH_TOKEN.call(query={"appid": appid, "grant_type": "refresh_token",
-                                           "component_appid": component_appid,
-                                           "refresh_token": refresh_token})
+                                           "component_appid": component_appid},
+                                    secret_query={"refresh_token": refresh_token})
 
 
 @checked
