@@ -20,7 +20,7 @@ from wxcore.multipart import File
 
 from wxcore.adapters.client import Client
 
-__all__ = ["MiniProgram", "ImageInput", "CHINA_TZ", "read_image"]
+__all__ = ["MiniProgram", "ImageProcessing", "ImageInput", "CHINA_TZ", "read_image"]
 
 R = TypeVar("R")
 
@@ -68,7 +68,20 @@ class ReadImage(TableBuilder[R]):
         return self.query(img_url, read_image(img))
 
 
-class MiniProgram(MiniProgramAPI, Client):
+class ImageProcessing(Client):
+    """Image processing (图像处理), the same ``/cv/img/`` endpoints for a Mini Program and an
+    Official Account (both facades inherit these): smart crop and code scanning, the image
+    as ``img_url`` or read here from a path, bytes or a binary file."""
+
+    scan_qr_code = method(ReadImage(images.scan_qr_code))
+
+    def ai_crop(self, img_url: str | None = None, img: ImageInput | None = None, *,
+                ratios: str | list[str] | list[float] | None = None) -> images.AiCropResult:
+        """Smart crop (图片智能裁剪); ``img`` may be a path, bytes or a binary file."""
+        return self.call(images.ai_crop(img_url, read_image(img), ratios=ratios))
+
+
+class MiniProgram(MiniProgramAPI, ImageProcessing):
     """A Mini Program back end's view of WeChat.
 
     >>> mp = MiniProgram("wx1234567890abcdef", "appsecret")   # doctest: +SKIP
@@ -76,18 +89,13 @@ class MiniProgram(MiniProgramAPI, Client):
     """
 
     # -- images and OCR (图像处理 / OCR): the image is read from a path or file here ------
-    scan_qr_code = method(ReadImage(images.scan_qr_code))
+    # (scan_qr_code and ai_crop: from ImageProcessing above)
     super_resolution = method(ReadImage(images.super_resolution))
     ocr_bank_card = method(ReadImage(images.ocr_bank_card))
     ocr_business_license = method(ReadImage(images.ocr_business_license))
     ocr_driver_license = method(ReadImage(images.ocr_driver_license))
     ocr_vehicle_license = method(ReadImage(images.ocr_vehicle_license))
     ocr_printed_text = method(ReadImage(images.ocr_printed_text))
-
-    def ai_crop(self, img_url: str | None = None, img: ImageInput | None = None, *,
-                ratios: str | list[str] | list[float] | None = None) -> images.AiCropResult:
-        """Smart crop (图片智能裁剪); ``img`` may be a path, bytes or a binary file."""
-        return self.call(images.ai_crop(img_url, read_image(img), ratios=ratios))
 
     def ocr_id_card(self, img_url: str | None = None, img: ImageInput | None = None, *,
                     type: Literal["photo", "scan"] = "photo") -> images.IdCardResult:

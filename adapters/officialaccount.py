@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from wxcore.endpoint import Call, Media
 from wxcore.errors import UsageError
+from wxcore.http import bind
 from wxcore.messages import PushSettings, Router, SignatureError
 from wxcore.messages.signature import check_signature as _check_signature
 from wxcore.officialaccount import drafts, jssdk, media, qrcode, tags, users
@@ -24,6 +25,7 @@ from wxcore.officialaccount.paging import MAX_PAGE, OffsetPage, next_offset
 
 from wxcore.adapters.client import Client
 from wxcore.adapters.message_server import MessageServer
+from wxcore.adapters.miniprogram import ImageProcessing
 from wxcore.adapters.uploads import DownloadTarget, UploadInput, read_upload, save_download
 from wxcore.adapters.webauth import Redirect, UserTokenStore, WebAuth
 
@@ -32,11 +34,15 @@ __all__ = ["OfficialAccount"]
 P = TypeVar("P", bound=OffsetPage)
 
 
-class OfficialAccount(OfficialAccountAPI, Client):
+class OfficialAccount(OfficialAccountAPI, ImageProcessing):
     """An Official Account back end's view of WeChat.
 
     >>> oa = OfficialAccount("wx1234567890abcdef", "appsecret")   # doctest: +SKIP
     >>> oa.create_menu(menu_data)                                # doctest: +SKIP
+
+    Image processing (``ai_crop``, ``scan_qr_code``) comes from
+    :class:`~wxcore.adapters.miniprogram.ImageProcessing`: the same ``/cv/img/`` endpoints as
+    the Mini Program's.
     """
 
     # -- web authorization and JS-SDK (网页授权 / JS-SDK) ---------------------------------
@@ -205,6 +211,15 @@ class OfficialAccount(OfficialAccountAPI, Client):
         if to is not None and isinstance(result, Media):
             save_download(result.content, to)
         return result
+
+    def media_url(self, media_id: str) -> str:
+        """The download URL of temporary media (wechatpy's ``media.get_url``).
+
+        The URL carries the account's access token: hand it only to code of your own that
+        fetches it server-side, never to a browser or a log. It works while that token does
+        (two hours at most). ``download_media`` fetches the bytes without exposing the token.
+        """
+        return bind(media.download_media(media_id).request, self.get_access_token()).url
 
     def upload_article_image(self, file: UploadInput) -> media.UploadImageResult:
         """Upload an image for an article's content (JPEG/PNG under 1 MB); answers its URL."""

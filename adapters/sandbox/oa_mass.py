@@ -8,13 +8,19 @@ SEND_SUCCESS (DELETE after ``message/mass/delete``); the speed level is kept per
 
 The job's counts are the followers reached (``oa_users``: everyone following, or those with
 the tag) or the openids given; every message counts as sent (ErrorCount 0).
+
+``media/uploadnews`` keeps the articles as the app's temporary ``news`` media (three days,
+like WeChat's); each needs title and content (40097) and a ``thumb_media_id`` that is the
+app's temporary thumb or image, or one of its permanent materials (40007).
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
+from wxcore.multipart import File
 from wxcore.officialaccount.mass import MASS_TYPES
 
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
@@ -82,6 +88,33 @@ def upload_mass_video(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
         req.appid, "mpvideo", video.file, sb.clock(), title=str(body.get("title", "")),
         introduction=str(body.get("description", "")))
     return {"type": "video", "media_id": media_id, "created_at": int(sb.clock())}
+
+
+def _thumb_known(sb: WeChatSandbox, appid: str, media_id: object) -> bool:
+    state = media_state(sb)
+    temporary = state.temporary.get(str(media_id))
+    if temporary is not None:
+        return (temporary.appid == appid and temporary.media_type in ("thumb", "image")
+                and sb.clock() < temporary.created_at + TEMP_MEDIA_LIFETIME)
+    material = state.materials.get(str(media_id))
+    return material is not None and material.appid == appid
+
+
+@route("POST", "/cgi-bin/media/uploadnews")
+def upload_news(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
+    articles = req.json().get("articles")
+    if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
+        raise WxFail(40097, "invalid args: articles (1 to 8)")
+    for article in articles:
+        if not isinstance(article, dict) or not article.get("title") or not article.get("content"):
+            raise WxFail(40097, "invalid args: title and content are required")
+        if not _thumb_known(sb, req.appid, article.get("thumb_media_id")):
+            raise WxFail(40007, "invalid media_id: thumb_media_id")
+    media_id = secrets.token_urlsafe(48)
+    news = File("news.json", json.dumps({"articles": articles}, ensure_ascii=False).encode(),
+                "application/json")
+    media_state(sb).temporary[media_id] = StoredMedia(req.appid, "news", news, sb.clock())
+    return {"type": "news", "media_id": media_id, "created_at": int(sb.clock())}
 
 
 @route("POST", "/cgi-bin/message/mass/sendall")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from wxcore.facade import APPID, method
 from wxcore.officialaccount import (
+    autoreply,
     custom,
     drafts,
     jssdk,
@@ -20,6 +21,7 @@ from wxcore.officialaccount import (
     media,
     menus,
     oauth,
+    onetime,
     qrcode,
     subscribe,
     tags,
@@ -125,6 +127,7 @@ class OfficialAccountAPI(OperationsAPI):
 
     # -- mass messages (群发) --------------------------------------------------------------
     upload_mass_video = method(mass.upload_mass_video)
+    upload_news = method(mass.upload_news)
     send_mass_to_tag = method(mass.send_mass_to_tag)
     send_mass_to_users = method(mass.send_mass_to_users)
     preview_mass = method(mass.preview_mass)
@@ -146,6 +149,7 @@ class OfficialAccountAPI(OperationsAPI):
     send_card_message = method(custom.send_card_message)
     send_miniprogram_page = method(custom.send_miniprogram_page)
     send_typing = method(custom.send_typing)
+    get_autoreply_info = method(autoreply.get_autoreply_info)
 
     # -- template and subscription messages (模板消息 / 订阅通知) ----------------------------
     set_template_industry = method(template.set_template_industry)
@@ -162,3 +166,13 @@ class OfficialAccountAPI(OperationsAPI):
     get_category = method(subscribe.get_category)
     get_pub_template_keywords = method(subscribe.get_pub_template_keywords)
     get_pub_template_titles = method(subscribe.get_pub_template_titles)
+    send_subscribe_template = method(onetime.send_subscribe_template)
+
+    def subscribe_authorize_url(self, scene: int | str, template_id: str, redirect_url: str,
+                                reserved: str | None = None) -> str:
+        """The page where a user agrees to one one-time subscription message (see
+        :func:`onetime.subscribe_authorize_url`)."""
+        return onetime.subscribe_authorize_url(self.appid, scene, template_id, redirect_url,
+                                               reserved)
+
+    parse_subscribe_callback = staticmethod(onetime.parse_subscribe_callback)

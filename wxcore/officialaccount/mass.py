@@ -17,6 +17,10 @@ wxcard      a card_id                           ``{"wxcard": {"card_id": ...}}``
 ==========  ==================================  ===========================================
 
 (``preview`` takes an image as ``{"image": {"media_id": ...}}``, one image.)
+The news of an ``mpnews`` message is a draft (``add_draft``, what WeChat now recommends) or,
+the older way, articles uploaded with ``media/uploadnews`` (:func:`upload_news`, 上传图文消息素材;
+its media_id is temporary); see
+https://developers.weixin.qq.com/doc/service/api/notify/message/api_uploadnewsmsg.html
 ``send_ignore_reprint``: for mpnews judged a reprint, send anyway (True) or stop (False).
 ``clientmsgid`` (at most 64 bytes) makes a retried send not go out twice.
 Source: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
@@ -24,12 +28,13 @@ Source: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from wxcore.checks import at_most_one, checked, exactly_one, in_range
 from wxcore.endpoint import Call, Endpoint, WxResult, require
 from wxcore.errors import UsageError
+from wxcore.officialaccount.drafts import MAX_ARTICLES, check_article
 from wxcore.officialaccount.errors import InvalidMediaError, InvalidOpenidError, errors_of
 
 __all__ = [
@@ -43,7 +48,9 @@ __all__ = [
     "MassPreviewResult",
     "MassStatusResult",
     "MassSpeedResult",
+    "UploadNewsResult",
     "upload_mass_video",
+    "upload_news",
     "send_mass_to_tag",
     "send_mass_to_users",
     "preview_mass",
@@ -117,6 +124,14 @@ class MassVideoResult(WxResult, kw_only=True):
     created_at: int = 0
 
 
+class UploadNewsResult(WxResult, kw_only=True):
+    """``media/uploadnews``: the media_id an ``mpnews`` mass message takes (``type`` news)."""
+
+    type: str = ""
+    media_id: str = ""
+    created_at: int = 0
+
+
 class MassPreviewResult(WxResult, kw_only=True):
     msg_id: int = 0
 
@@ -142,6 +157,8 @@ _ERRORS = errors_of(InvalidMediaError, InvalidOpenidError, only=(40003, 40007))
 
 UPLOAD_MASS_VIDEO = Endpoint(_OA + "upload_mass_video", "POST", "/cgi-bin/media/uploadvideo",
                              MassVideoResult, errors=_ERRORS)
+UPLOAD_NEWS = Endpoint(_OA + "upload_news", "POST", "/cgi-bin/media/uploadnews", UploadNewsResult,
+                       errors=_ERRORS)
 SEND_MASS_TO_TAG = Endpoint(_OA + "send_mass_to_tag", "POST", "/cgi-bin/message/mass/sendall",
                             MassSendResult, errors=_ERRORS)
 SEND_MASS_TO_USERS = Endpoint(_OA + "send_mass_to_users", "POST", "/cgi-bin/message/mass/send",
@@ -167,6 +184,36 @@ def upload_mass_video(media_id: str, title: str, description: str = "") -> Call[
     of an ``mpvideo`` mass message, with its title and description (群发视频)."""
     return UPLOAD_MASS_VIDEO.call(json={"media_id": media_id, "title": title,
                                         "description": description})
+
+
+@checked
+def upload_news(articles: Sequence[Mapping[str, Any]]) -> Call[UploadNewsResult]:
+    """Upload 1 to 8 articles as the news of an ``mpnews`` mass message (上传图文消息素材).
+
+    Each article takes what a draft's news article takes (``title``, ``thumb_media_id``,
+    ``content``, ``author``, ``digest``, ``content_source_url``, the comment switches),
+    checked by the same rules, plus ``show_cover_pic`` (0 or 1). WeChat now steers accounts
+    to drafts: ``add_draft`` answers a media_id that mass messages take as well.
+    """
+    if not 1 <= len(articles) <= MAX_ARTICLES:
+        raise UsageError(f"articles must hold 1 to {MAX_ARTICLES} articles (got {len(articles)})")
+    checked_articles = []
+    for index, article in enumerate(articles):
+        name = f"articles[{index}]"
+        if isinstance(article, Mapping) and "article_type" in article:
+            raise UsageError(f"{name}.article_type: uploaded news holds news articles only "
+                             "(picture messages need add_draft)")
+        if isinstance(article, Mapping) and not article.get("thumb_media_id"):
+            raise UsageError(f"{name}.thumb_media_id is required: a thumb's media_id "
+                             "(upload_media(\"thumb\", ...) or a permanent image)")
+        shaped = check_article(article, name=name)
+        cover = shaped.get("show_cover_pic")
+        if cover is not None:
+            if cover not in (0, 1):
+                raise UsageError(f"{name}.show_cover_pic must be 0 or 1 (got {cover!r})")
+            shaped["show_cover_pic"] = int(cover)
+        checked_articles.append(shaped)
+    return UPLOAD_NEWS.call(json={"articles": checked_articles})
 
 
 @checked
