@@ -15,11 +15,10 @@ import builtins
 import msgspec
 
 from wxcore.endpoint import Call, Endpoint, WxResult
+from wxcore.officialaccount.menus import NewsInfo  # the same news shape as a console menu's
 
 __all__ = [
     "AutoReply",
-    "AutoReplyNewsItem",
-    "AutoReplyNews",
     "KeywordInfo",
     "ReplyInfo",
     "KeywordRule",
@@ -37,20 +36,6 @@ class AutoReply(msgspec.Struct, kw_only=True):
     content: str = ""
 
 
-class AutoReplyNewsItem(msgspec.Struct, kw_only=True):
-    title: str = ""
-    author: str = ""
-    digest: str = ""
-    show_cover: int = 0
-    cover_url: str = ""
-    content_url: str = ""
-    source_url: str = ""
-
-
-class AutoReplyNews(msgspec.Struct, kw_only=True):
-    list: builtins.list[AutoReplyNewsItem] = []
-
-
 class KeywordInfo(msgspec.Struct, kw_only=True):
     """A keyword of a rule: ``match_mode`` contain or equal."""
 
@@ -64,7 +49,7 @@ class ReplyInfo(msgspec.Struct, kw_only=True):
 
     type: str = ""
     content: str = ""
-    news_info: AutoReplyNews | None = None
+    news_info: NewsInfo | None = None
 
 
 class KeywordRule(msgspec.Struct, kw_only=True):
