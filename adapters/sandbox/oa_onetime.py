@@ -35,7 +35,7 @@ class OneTimeState:
 
 
 def onetime_state(sb: WeChatSandbox) -> OneTimeState:
-    return sb.group("oa_onetime", OneTimeState)  # type: ignore[no-any-return]
+    return sb.group("oa_onetime", OneTimeState)
 
 
 def confirm_subscription(sb: WeChatSandbox, url: str, user: str = "alice", *,
