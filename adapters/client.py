@@ -47,7 +47,7 @@ from wxcore.adapters.tokens import (
     TokenProvider,
     TokenStore,
 )
-from wxcore.adapters.transport import Transport, Urllib3Transport
+from wxcore.adapters.transport import Transport
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -194,9 +194,12 @@ class Client(ClientBase[TokenProvider, TokenStore]):
         **options: Unpack[ClientOptions],
     ) -> None:
         self._sleep = sleep
-        base = transport if transport is not None else Urllib3Transport()
+        if transport is None:  # urllib3 is imported here, not with the client's module
+            from wxcore.adapters.urllib3_transport import Urllib3Transport
+
+            transport = Urllib3Transport()
         self.transport: Transport = (
-            RetryingTransport(base, retry, sleep=sleep) if retry is not None else base
+            RetryingTransport(transport, retry, sleep=sleep) if retry is not None else transport
         )
         self._deadline = retry.deadline if retry is not None else None
         super().__init__(appid, secret, **options)

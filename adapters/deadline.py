@@ -8,7 +8,7 @@ transports without changing their ``send(request)`` signature:
 
 * :class:`~wxcore.adapters.retry.RetryingTransport` opens one per send (the policy's
   ``deadline``) and does not start a retry that could not finish in time;
-* :class:`~wxcore.adapters.transport.Urllib3Transport` shrinks each connect and read timeout
+* :class:`~wxcore.adapters.urllib3_transport.Urllib3Transport` shrinks each connect and read timeout
   to the time left and stops failing over once it is gone;
 * :class:`~wxcore.adapters.tokens.CachedTokenProvider` bounds a token fetch with one, so a
   refresh lease can be sized from it.

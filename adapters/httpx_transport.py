@@ -1,6 +1,6 @@
 """Transports on httpx: :class:`HttpxTransport` (sync) and :class:`HttpxAsyncTransport`.
 
-Both behave like :class:`~wxcore.adapters.transport.Urllib3Transport`: finite connect and
+Both behave like :class:`~wxcore.adapters.urllib3_transport.Urllib3Transport`: finite connect and
 read timeouts cut to the call's :func:`~wxcore.adapters.deadline.deadline`, TLS verification
 on, no redirects followed, fail-over across WeChat's hosts (:class:`~wxcore.adapters.routing.HostRoutes`),
 and httpx's errors mapped into the transport-error tree. httpx reports the connection phase

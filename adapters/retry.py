@@ -10,7 +10,7 @@ What is retried, and why:
 Waits grow exponentially with jitter, and the number of attempts, the total time spent
 waiting and the time of the whole send (``deadline``: every attempt, fail-over and wait) are
 bounded. The deadline reaches the inner transport through
-:func:`~wxcore.adapters.deadline.deadline`, so :class:`~wxcore.adapters.transport.Urllib3Transport`
+:func:`~wxcore.adapters.deadline.deadline`, so :class:`~wxcore.adapters.urllib3_transport.Urllib3Transport`
 cuts its timeouts to it, and no retry starts once the time left is shorter than its wait. Every retry is logged on the ``wxcore.retry`` logger. Semantic
 retries (a token WeChat rejected, errcode -1) are not handled here but in the per-call
 policy (:mod:`wxcore.policy`), which knows what the body means.

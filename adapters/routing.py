@@ -14,15 +14,18 @@ later is a :class:`~wxcore.errors.ReadError` (or :class:`~wxcore.errors.ReadTime
 from __future__ import annotations
 
 import logging
-import ssl
 import threading
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from wxcore.errors import ConnectError, ReadError, ReadTimeoutError, UsageError
 from wxcore.http import API_HOST, Request
 from wxcore.redact import redact_url
 
 from wxcore.adapters.deadline import time_left
+
+if TYPE_CHECKING:  # ssl is imported when a transport needs a context (not with this module)
+    import ssl
 
 __all__ = ["DEFAULT_TIMEOUTS", "WECHAT_API_BASES", "HostRoutes", "read_error",
            "read_timeout_error", "reason_of", "split_timeout", "tls_verification"]
@@ -136,4 +139,8 @@ def split_timeout(timeout: float | tuple[float, float] | None,
 
 def tls_verification(ca_certs: str | None) -> ssl.SSLContext | bool:
     """Verification always on: the system's CAs (True), or a context trusting ``ca_certs``."""
-    return ssl.create_default_context(cafile=ca_certs) if ca_certs else True
+    if not ca_certs:
+        return True
+    import ssl
+
+    return ssl.create_default_context(cafile=ca_certs)

@@ -33,7 +33,7 @@ __all__ = ["WxVcrFilter", "VcrRequest", "transport_patches"]
 
 
 def transport_patches() -> tuple[tuple[Any, str, Any], ...]:
-    """vcrpy ``custom_patches`` for wxcore's :class:`~wxcore.adapters.transport.Urllib3Transport`.
+    """vcrpy ``custom_patches`` for wxcore's :class:`~wxcore.adapters.urllib3_transport.Urllib3Transport`.
 
     vcrpy intercepts urllib3 by replacing its connection classes, but wxcore's transport
     uses connection subclasses of its own (to know whether a request left), set on its own
@@ -41,9 +41,9 @@ def transport_patches() -> tuple[tuple[Any, str, Any], ...]:
     record nothing and, replaying, let the requests go out. Needs vcrpy installed.
     """
     vcr_stubs = importlib.import_module("vcr.stubs.urllib3_stubs")  # vcrpy has no types
-    from wxcore.adapters import transport
+    from wxcore.adapters.urllib3_transport import _POOL_CLASSES
 
-    pools: dict[str, Any] = getattr(transport, "_POOL_CLASSES", {})
+    pools: dict[str, Any] = dict(_POOL_CLASSES)
     stubs = {"http": vcr_stubs.VCRRequestsHTTPConnection,
              "https": vcr_stubs.VCRRequestsHTTPSConnection}
     return tuple((pool, "ConnectionCls", stubs[scheme]) for scheme, pool in pools.items()

@@ -142,7 +142,7 @@ def test_the_vcrpy_snippets_record_without_secrets_and_configure_vcr(
     import vcr
 
     # The snippet's client makes its default transport, so that is the one aimed.
-    run_standalone("import vcr", "wxcore.adapters.client.Urllib3Transport",
+    run_standalone("import vcr", "wxcore.adapters.urllib3_transport.Urllib3Transport",
                    tmp_path, monkeypatch, sandbox_server)
     sandbox = sandbox_server.sandbox
     app = sandbox.default_app
