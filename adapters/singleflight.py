@@ -30,10 +30,10 @@ class TokenWaitTimeout(TokenError):
 
 class _Flight(Generic[T]):
     __slots__ = ("done", "result", "error")
+    result: T  # set by the leader unless it raised (then ``error`` is)
 
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.result: T | None = None
         self.error: BaseException | None = None
 
 
@@ -79,4 +79,4 @@ class SingleFlight(Generic[T]):
                 f"outcome" + (" (the call's deadline)" if limit < self.wait_timeout else ""))
         if flight.error is not None:
             raise flight.error
-        return flight.result  # type: ignore[return-value]
+        return flight.result

@@ -18,7 +18,7 @@ import types
 import typing
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, Literal, TypeVar, Union, cast
 
 from wxcore.errors import UsageError
 
@@ -83,8 +83,9 @@ def _check_for(hint: object) -> Check | None:
 
 def _union(args: tuple[Any, ...]) -> Check | None:
     optional = type(None) in args
-    checks = [_check_for(a) for a in args if a is not type(None)]
-    if any(check is None for check in checks):
+    found = [_check_for(a) for a in args if a is not type(None)]
+    checks = [check for check in found if check is not None]
+    if len(checks) < len(found):
         return None  # a member we cannot check: accept what the others do not refuse
 
     def check(name: str, value: object) -> None:
@@ -93,7 +94,7 @@ def _union(args: tuple[Any, ...]) -> Check | None:
         problems = []
         for one in checks:
             try:
-                one(name, value)  # type: ignore[misc]
+                one(name, value)
                 return
             except UsageError as exc:
                 problems.append(str(exc))
@@ -156,7 +157,7 @@ def checked(builder: F) -> F:
         return (compiled or compile_once())(*args, **kwargs)
 
     wrapper.__dict__["compiled_checks"] = compile_once
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)  # functools.wraps keeps the builder's signature
 
 
 def direct(builder: F) -> F:

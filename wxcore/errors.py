@@ -155,13 +155,13 @@ class SystemBusyError(APIError):
 class TokenInvalidError(APIError):
     """The access token was rejected (invalid, superseded or expired): refetch and resend."""
 
-    errcodes = (40001, 40014, 42001)
+    errcodes: ClassVar[tuple[int, ...]] = (40001, 40014, 42001)  # subclasses add codes
 
 
 class QuotaError(APIError):
     """A call quota is used up: 45009 for the day, 45011 for the minute."""
 
-    errcodes = (45009, 45011)
+    errcodes: ClassVar[tuple[int, ...]] = (45009, 45011)  # subclasses narrow them
 
 
 class CredentialError(APIError):

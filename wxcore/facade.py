@@ -136,10 +136,10 @@ class FacadeMethod(Generic[P, T]):
     def __get__(self, client: SyncCaller, owner: type[Any]) -> Callable[P, T]: ...
 
     def __get__(self, client: Any, owner: type[Any] | None = None) -> Any:
-        kind = type(client) if client is not None else owner
-        function = self._functions.get(kind)  # type: ignore[arg-type]
+        kind = owner if client is None and owner is not None else type(client)
+        function = self._functions.get(kind)
         if function is None:
-            function = self._functions[kind] = self._make(kind)  # type: ignore[index,arg-type]
+            function = self._functions[kind] = self._make(kind)
         if client is None:  # read from the class: the plain function, as for any method
             return function
         return MethodType(function, client)

@@ -29,7 +29,7 @@ import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 SECRET_ENV = "WXCORE_TOKEN_SERVER_SECRET"
 CLIENT_SECRET_ENV = "WXCORE_TOKEN_CLIENT_"
@@ -46,10 +46,18 @@ class ConfigError(Exception):
 class AppConfig:
     appid: str
     secret: str
-    token_api: str = "stable"
+    token_api: Literal["stable", "token"] = "stable"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _token_api(value: object, appid: str) -> Literal["stable", "token"]:
+    if value == "stable":
+        return "stable"
+    if value == "token":
+        return "token"
+    raise ConfigError(f"app {appid}: token_api must be 'stable' or 'token'")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "token-server",
         help="serve fresh access tokens and tickets to other environments over HTTP",
@@ -143,15 +151,12 @@ def load_apps(args: argparse.Namespace, env: Mapping[str, str]) -> list[AppConfi
             secret = _secret_of(entry, env, f"{args.config}: app {appid}")
             token_api = entry.get("token_api", args.token_api) if isinstance(entry, dict) \
                 else args.token_api
-            apps[appid] = AppConfig(appid, secret, token_api)
+            apps[appid] = AppConfig(appid, secret, _token_api(token_api, appid))
     for appid in args.app:
         secret = env.get(APP_SECRET_ENV + appid, "")
         if not secret:
             raise ConfigError(f"no secret for app {appid}: set {APP_SECRET_ENV}{appid}")
-        apps[appid] = AppConfig(appid, secret, args.token_api)
-    for app in apps.values():
-        if app.token_api not in ("stable", "token"):
-            raise ConfigError(f"app {app.appid}: token_api must be 'stable' or 'token'")
+        apps[appid] = AppConfig(appid, secret, _token_api(args.token_api, appid))
     return list(apps.values())
 
 
@@ -248,7 +253,7 @@ def build_app(args: argparse.Namespace, env: dict[str, str], closers: list[Any])
         transport = (Urllib3Transport.for_base_url(transport_base) if transport_base
                      else Urllib3Transport())
         client = Client(app.appid, app.secret, transport=transport, token_store=store,
-                        token_api=app.token_api)  # type: ignore[arg-type]
+                        token_api=app.token_api)
         served.append(client)
         closers.insert(0, client)
     return TokenApp(TokenService.for_clients(served), clients)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import pathlib
 import subprocess
 import sys
 
 import pytest
 import urllib3
 
-from wxcore.adapters.cli import main
+from wxcore.adapters.cli import build_parser, main, token_server
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import WeChatSandbox
 from wxcore.adapters.transport import Urllib3Transport
@@ -46,3 +48,17 @@ def test_sandbox_command_serves_wechat_over_http() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_token_server_refuses_an_unknown_token_api_in_its_config(tmp_path: pathlib.Path) -> None:
+    config = tmp_path / "apps.json"
+    config.write_text(json.dumps({"apps": {"wxaaa": {"secret_env": "A_SECRET",
+                                                     "token_api": "plain"}}}))
+    args = build_parser().parse_args(["token-server", "--config", str(config)])
+    with pytest.raises(token_server.ConfigError,
+                       match="app wxaaa: token_api must be 'stable' or 'token'"):
+        token_server.load_apps(args, {"A_SECRET": "secret-a"})
+    config.write_text(json.dumps({"apps": {"wxaaa": {"secret_env": "A_SECRET",
+                                                     "token_api": "token"}}}))
+    (app,) = token_server.load_apps(args, {"A_SECRET": "secret-a"})
+    assert (app.appid, app.secret, app.token_api) == ("wxaaa", "secret-a", "token")

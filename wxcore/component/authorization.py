@@ -19,7 +19,8 @@ https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Thi
 from __future__ import annotations
 
 import builtins
-from typing import Literal
+from collections.abc import Mapping
+from typing import Literal, TypeVar
 from urllib.parse import quote
 
 import msgspec
@@ -27,7 +28,7 @@ import msgspec
 from wxcore.checks import checked, in_range, one_of
 from wxcore.component.errors import InvalidAuthorizationCodeError, errors_of
 from wxcore.endpoint import Call, Endpoint, WxResult, require
-from wxcore.errors import UsageError
+from wxcore.errors import APIError, UsageError
 from wxcore.http import COMPONENT_TOKEN
 
 __all__ = [
@@ -163,9 +164,13 @@ class AuthorizerListResult(WxResult, kw_only=True):
     list: builtins.list[AuthorizerListItem] = []
 
 
-def _post(name: str, result: type, **options: object) -> Endpoint:  # type: ignore[type-arg]
+R = TypeVar("R", bound=WxResult)
+
+
+def _post(name: str, result: type[R], *, idempotent: bool | None = None,
+          errors: Mapping[int, type[APIError]] | None = None) -> Endpoint[R]:
     return Endpoint(f"component.{name}", "POST", f"/cgi-bin/component/{name}", result,
-                    auth=COMPONENT_TOKEN, **options)  # type: ignore[arg-type]
+                    auth=COMPONENT_TOKEN, idempotent=idempotent, errors=errors or {})
 
 
 CREATE_PREAUTHCODE: Endpoint[PreAuthCodeResult] = _post("api_create_preauthcode", PreAuthCodeResult)

@@ -140,4 +140,4 @@ class MediaFormatError(APIError):
 class ReplyQuotaError(QuotaError):
     """45047: more customer-service messages than this window allows (5 after a message)."""
 
-    errcodes = (45047,)  # type: ignore[assignment]  # QuotaError lists two codes
+    errcodes = (45047,)

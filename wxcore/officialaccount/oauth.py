@@ -107,7 +107,7 @@ class UserTokenInvalidError(TokenInvalidError):
     """The user's web token is invalid or expired (40001, 40014, 42001) or was revoked by a
     password change (42007): refresh it with the refresh token, or re-authorize."""
 
-    errcodes = (40001, 40014, 42001, 42007)  # type: ignore[assignment]  # one code more
+    errcodes = (40001, 40014, 42001, 42007)
 
 
 class OAuthStateError(WxError):
