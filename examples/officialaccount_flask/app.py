@@ -21,7 +21,8 @@ from __future__ import annotations
 import os
 import secrets
 
-from flask import Flask, Response, jsonify, redirect, request
+from flask import Flask, jsonify, redirect, request
+from werkzeug.wrappers import Response  # redirect() gives one; jsonify() a subclass
 
 from wxcore import APIError, OfficialAccount, WeChatSandbox
 from wxcore.adapters.transport import Urllib3Transport
@@ -58,7 +59,7 @@ def create_app(oa: OfficialAccount | None = None) -> Flask:
         except APIError as exc:
             return jsonify(error="wechat refused", errcode=exc.errcode), 502
         if isinstance(answer, UserInfoResult):
-            response = jsonify(openid=answer.openid, nickname=answer.nickname)
+            response: Response = jsonify(openid=answer.openid, nickname=answer.nickname)
             response.set_cookie(OPENID_COOKIE, answer.openid, httponly=True)
         else:
             response = redirect(answer.url)

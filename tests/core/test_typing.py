@@ -1,6 +1,6 @@
-"""Typing is tested: the installed package (the core and ``wxcore.adapters``) passes
-``mypy --strict`` for the oldest Python it supports, and users' type checkers see the facade
-methods' real parameter and result types (sync and async, from one declaration)."""
+"""Typing is tested: the installed package (the core and ``wxcore.adapters``) and the example
+apps pass ``mypy --strict`` for the oldest Python wxcore supports, and users' type checkers see
+the facade methods' real parameter and result types (sync and async, from one declaration)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def package_tree(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return tree
 
 
-def run_mypy(*args: str, path: pathlib.Path | None = None) -> tuple[str, int]:
+def run_mypy(*args: str, path: pathlib.Path | str | None = None) -> tuple[str, int]:
     env_path = os.environ.get("MYPYPATH")
     try:
         if path is not None:
@@ -73,6 +73,39 @@ def test_the_installed_package_passes_mypy_strict(package_tree: pathlib.Path) ->
     output, status = run_mypy("--config-file", str(config),
                               "--python-version", oldest_supported_python(), "-p", "wxcore",
                               path=package_tree)
+    assert status == 0, output
+
+
+def examples_config(django_projects: list[pathlib.Path]) -> str:
+    """mypy's config for the examples: strict, except what Django leaves untyped.
+
+    Django ships no types (django-stubs is a mypy plugin that needs a configured project), so
+    what a Django project takes from it is Any: its base classes and decorators.
+    """
+    modules = sorted({name for project in django_projects for path in project.iterdir()
+                      if path.suffix == ".py" or (path / "__init__.py").exists()
+                      for name in ([path.stem] if path.suffix == ".py"
+                                   else [path.name, f"{path.name}.*"])})
+    return (f"[mypy]\nexplicit_package_bases = True\n"
+            f"[mypy-django.*]\nignore_missing_imports = True\n"
+            f"[mypy-{','.join(modules)}]\n"
+            f"disallow_subclassing_any = False\ndisallow_untyped_decorators = False\n")
+
+
+def test_the_example_apps_pass_mypy_strict(package_tree: pathlib.Path,
+                                           tmp_path: pathlib.Path) -> None:
+    """Each folder of examples/ as its tests import it: Flask apps as ``<folder>.app`` from
+    examples/, a Django project (it has a manage.py) from its own folder."""
+    examples = ROOT / "examples"
+    folders = sorted(path for path in examples.iterdir() if path.is_dir())
+    assert folders, "no example apps found"
+    django_projects = [folder for folder in folders if (folder / "manage.py").exists()]
+    bases = [package_tree, examples, *django_projects]
+    config = tmp_path / "mypy.ini"
+    config.write_text(examples_config(django_projects))
+    output, status = run_mypy("--config-file", str(config), "--follow-imports=silent",
+                              "--python-version", oldest_supported_python(),
+                              *map(str, folders), path=os.pathsep.join(map(str, bases)))
     assert status == 0, output
 
 
