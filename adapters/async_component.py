@@ -36,10 +36,12 @@ from wxcore.errors import UsageError, WxError
 from wxcore.messages import Router
 from wxcore.messages.models import Push
 from wxcore.messages.pipeline import SeenStore
+from wxcore.officialaccount.oauth import OAuthTokenResult, Scope
 from wxcore.policy import DEFAULT_POLICY, CallPolicy
 from wxcore.tokens import Token
 
-from wxcore.adapters.asgi import ASGIApp, Receive, Scope, Send, asgi_app
+from wxcore.adapters.asgi import ASGIApp, Receive, Send, asgi_app
+from wxcore.adapters.asgi import Scope as ASGIScope
 from wxcore.adapters.async_client import AsyncClient
 from wxcore.adapters.async_credentials import (
     AsyncCredentialStore,
@@ -68,6 +70,7 @@ from wxcore.adapters.component_flows import (
     WriteCredential,
     check_authorizer_appid,
     component_push_settings,
+    refuse_component_flags,
     next_offset,
     no_store_warning,
 )
@@ -97,7 +100,28 @@ class _AsyncActing:
 
 
 class AsyncAuthorizerOfficialAccount(_AsyncActing, AsyncOfficialAccount):
-    """An authorized Official Account, from asyncio, every call with its authorizer token."""
+    """An authorized Official Account, from asyncio, every call with its authorizer token;
+    its web authorization runs through the component (as the sync
+    :class:`~wxcore.adapters.component.AuthorizerOfficialAccount`'s does)."""
+
+    def authorize_url(self, redirect_uri: str, scope: Scope = "snsapi_base",
+                      state: str | None = None, force_popup: bool | None = None,
+                      force_snap_shot: bool | None = None) -> str:
+        """The web-authorization URL for this account, run by the component."""
+        refuse_component_flags(force_popup, force_snap_shot)
+        return self.component.component_authorize_url(self.appid, redirect_uri, scope, state)
+
+    async def get_user_access_token(self, code: str) -> OAuthTokenResult:
+        """Exchange the callback's ``code`` (``sns/oauth2/component/access_token``)."""
+        return await self.component.get_oauth_access_token(self.appid, code)
+
+    async def refresh_user_access_token(self, refresh_token: str) -> OAuthTokenResult:
+        """Renew a user's web token (``sns/oauth2/component/refresh_token``)."""
+        return await self.component.refresh_oauth_access_token(self.appid, refresh_token)
+
+    authorize = authorize_url
+    get_web_access_token = auth_access_token = get_user_access_token
+    update_web_access_token = refresh_user_access_token
 
 
 class AsyncAuthorizerMiniProgram(_AsyncActing, CodeManagementAPI, AsyncMiniProgram):
@@ -238,7 +262,7 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
         """
         served = asgi_app(self.push_server(token, encoding_aes_key, router, dedup=dedup))
 
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        async def app(scope: ASGIScope, receive: Receive, send: Send) -> None:
             marker = _SERVING_LOOP.set(asyncio.get_running_loop())
             try:
                 await served(scope, receive, send)

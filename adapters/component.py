@@ -31,6 +31,7 @@ from wxcore.errors import UsageError, WxError
 from wxcore.messages import Router
 from wxcore.messages.pipeline import SeenStore
 from wxcore.messages.models import Push
+from wxcore.officialaccount.oauth import OAuthTokenResult, Scope
 from wxcore.policy import DEFAULT_POLICY, CallPolicy
 from wxcore.tokens import Token
 
@@ -46,6 +47,7 @@ from wxcore.adapters.component_flows import (
     WriteCredential,
     check_authorizer_appid,
     component_push_settings,
+    refuse_component_flags,
     next_offset,
     no_store_warning,
 )
@@ -85,7 +87,32 @@ class _Acting:
 
 
 class AuthorizerOfficialAccount(_Acting, OfficialAccount):
-    """An authorized Official Account, every call made with its authorizer_access_token."""
+    """An authorized Official Account, every call made with its authorizer_access_token.
+
+    Web authorization (``web_auth()``, ``authorize_userinfo``) runs through the component:
+    the authorize URL carries ``component_appid`` and codes are exchanged and refreshed with
+    the component_access_token (``sns/oauth2/component/*``), as WeChat requires of a
+    platform -- the account's own secret is neither known nor needed.
+    """
+
+    def authorize_url(self, redirect_uri: str, scope: Scope = "snsapi_base",
+                      state: str | None = None, force_popup: bool | None = None,
+                      force_snap_shot: bool | None = None) -> str:
+        """The web-authorization URL for this account, run by the component."""
+        refuse_component_flags(force_popup, force_snap_shot)
+        return self.component.component_authorize_url(self.appid, redirect_uri, scope, state)
+
+    def get_user_access_token(self, code: str) -> OAuthTokenResult:
+        """Exchange the callback's ``code`` (``sns/oauth2/component/access_token``)."""
+        return self.component.get_oauth_access_token(self.appid, code)
+
+    def refresh_user_access_token(self, refresh_token: str) -> OAuthTokenResult:
+        """Renew a user's web token (``sns/oauth2/component/refresh_token``)."""
+        return self.component.refresh_oauth_access_token(self.appid, refresh_token)
+
+    authorize = authorize_url
+    get_web_access_token = auth_access_token = get_user_access_token
+    update_web_access_token = refresh_user_access_token
 
 
 class AuthorizerMiniProgram(_Acting, CodeManagementAPI, MiniProgram):

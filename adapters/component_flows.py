@@ -48,7 +48,7 @@ from wxcore.adapters.credentials import Stored, credential_key
 
 __all__ = ["ComponentFlows", "Flow", "ReadCredential", "WriteCredential", "DropCredential",
            "CacheAuthorizerToken", "DropAuthorizerToken", "no_store_warning", "next_offset",
-           "check_authorizer_appid", "component_push_settings", "ComponentPushRouter"]
+           "check_authorizer_appid", "refuse_component_flags", "component_push_settings", "ComponentPushRouter"]
 
 logger = logging.getLogger("wxcore.component")
 R = TypeVar("R")
@@ -116,6 +116,14 @@ def next_offset(page: AuthorizerListResult, offset: int) -> int | None:
     if not page.list or offset >= page.total_count:
         return None
     return offset
+
+
+def refuse_component_flags(force_popup: bool | None, force_snap_shot: bool | None) -> None:
+    """A component's web-authorization URL has no ``forcePopup`` / ``forceSnapShot`` in
+    WeChat's documentation: refuse them rather than drop them silently."""
+    if force_popup is not None or force_snap_shot is not None:
+        raise UsageError("force_popup and force_snap_shot are not documented for web "
+                         "authorization run by a component; leave them out")
 
 
 def check_authorizer_appid(authorizer_appid: str) -> None:

@@ -33,7 +33,6 @@ from wxcore.officialaccount.oauth import (
     UserInfoResult,
     UserToken,
     UserTokenInvalidError,
-    authorize_url,
     issue_state,
     user_token_from_result,
     verify_state,
@@ -154,7 +153,7 @@ class WebAuth:
         """The authorization URL with a fresh signed state (``data`` comes back on finish)."""
         state = issue_state(self._state_key, self.oa.now(), secrets.token_hex(8), data,
                             context=context)
-        return authorize_url(self.oa.appid, redirect_uri, scope, state, force_popup)
+        return self.oa.authorize_url(redirect_uri, scope, state, force_popup)
 
     def finish(self, code: str, state: str | None, *, context: str = "") -> UserToken:
         """Check the callback's state, exchange its code, keep the user's token."""

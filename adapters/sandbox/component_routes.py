@@ -21,6 +21,7 @@ from wxcore.adapters.sandbox.component_platform import (
     push_ticket,
 )
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
+from wxcore.adapters.sandbox.oa_oauth import exchange_code, refresh_grant
 
 __all__: list[str] = []
 
@@ -171,3 +172,26 @@ def _authorizer_list(sb: WeChatSandbox, request: SandboxRequest) -> dict[str, An
     return {"total_count": len(live), "list": [
         {"authorizer_appid": a.appid, "refresh_token": a.refresh_token, "auth_time": a.auth_time}
         for a in page]}
+
+
+# -- web authorization run by the component for an authorized Official Account -------------
+# https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Before_Develop/Official_Accounts/official_account_website_authorization.html
+
+
+def _oauth_authorizer(sb: WeChatSandbox, request: SandboxRequest) -> Authorizer:
+    """The account a component's web-authorization call is for: the component by its token
+    and ``component_appid`` (61011 for another), the account by ``appid`` (61003)."""
+    found = check_component_token(sb, request.query)
+    if request.query.get("component_appid") != found.appid:
+        raise WxFail(61011, "invalid component")
+    return _authorizer(found, request.query.get("appid"))
+
+
+@route("GET", "/sns/oauth2/component/access_token", auth="none")
+def _oauth_access_token(sb: WeChatSandbox, request: SandboxRequest) -> dict[str, Any]:
+    return exchange_code(sb, _oauth_authorizer(sb, request).appid, request)
+
+
+@route("GET", "/sns/oauth2/component/refresh_token", auth="none")
+def _oauth_refresh_token(sb: WeChatSandbox, request: SandboxRequest) -> dict[str, Any]:
+    return refresh_grant(sb, _oauth_authorizer(sb, request).appid, request)

@@ -29,7 +29,8 @@ from wxcore.adapters.sandbox.control_bodies import ControlError, UserRef
 from wxcore.adapters.sandbox.core import SandboxRequest, WeChatSandbox, WxFail, route
 from wxcore.adapters.sandbox.oa_console import oa_part
 
-__all__ = ["authorize", "oauth_code", "revoke_user_tokens", "oauth_state", "OAuthState"]
+__all__ = ["authorize", "oauth_code", "revoke_user_tokens", "oauth_state", "OAuthState",
+           "exchange_code", "refresh_grant"]
 
 CODE_LIFETIME = 300.0
 USER_TOKEN_LIFETIME = 7200.0
@@ -129,19 +130,25 @@ def _answer(grant: _Grant, now: float) -> dict[str, Any]:
 @route("GET", "/sns/oauth2/access_token", auth="none")
 def access_token(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     app = sb.check_app(req.query.get("appid"), req.query.get("secret"))
+    return exchange_code(sb, app.appid, req)
+
+
+def exchange_code(sb: WeChatSandbox, appid: str, req: SandboxRequest) -> dict[str, Any]:
+    """A user token for ``req``'s code, once the caller is known to speak for ``appid``
+    (its secret checked, or a component it authorized)."""
     if req.query.get("grant_type") != "authorization_code":
         raise WxFail(40002, "invalid grant_type")
     state, now = oauth_state(sb), sb.clock()
     with sb.lock:
         code = state.codes.get(req.query.get("code", ""))
-        if code is None or code.appid != app.appid:
+        if code is None or code.appid != appid:
             raise WxFail(40029, "invalid code")
         if code.used:
             raise WxFail(40163, "code been used")
         if now >= code.expires_at:
             raise WxFail(42003, "code expired")
         code.used = True
-        grant = _Grant(app.appid, code.user, sb.openid_for(app.appid, code.user), code.scope,
+        grant = _Grant(appid, code.user, sb.openid_for(appid, code.user), code.scope,
                        sb.new_secret_value("82_"), now + USER_TOKEN_LIFETIME,
                        sb.new_secret_value("82_r"), now + REFRESH_LIFETIME)
         state.by_access[grant.access_token] = grant
@@ -157,6 +164,11 @@ def refresh_token(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     appid = req.query.get("appid", "")
     if appid not in sb.apps:
         raise WxFail(40013, "invalid appid")
+    return refresh_grant(sb, appid, req)
+
+
+def refresh_grant(sb: WeChatSandbox, appid: str, req: SandboxRequest) -> dict[str, Any]:
+    """A new user token from ``req``'s refresh token, issued for ``appid``."""
     if req.query.get("grant_type") != "refresh_token":
         raise WxFail(40002, "invalid grant_type")
     state, now = oauth_state(sb), sb.clock()
