@@ -60,6 +60,7 @@ from wxcore.adapters.async_tokens import (
 )
 from wxcore.adapters.async_transport import AsyncTransport
 from wxcore.adapters.component_flows import (
+    AuthorizerFetch,
     CacheAuthorizerToken,
     ComponentFlows,
     ComponentPushRouter,
@@ -70,7 +71,8 @@ from wxcore.adapters.component_flows import (
     WriteCredential,
     check_authorizer_appid,
     component_push_settings,
-    refuse_component_flags,
+    acting_client,
+    authorizer_authorize_url,
     next_offset,
     no_store_warning,
 )
@@ -81,7 +83,6 @@ from wxcore.adapters.tokens import SecretProvider
 
 __all__ = ["AsyncComponent", "AsyncAuthorizerOfficialAccount", "AsyncAuthorizerMiniProgram"]
 
-A = TypeVar("A", bound=AsyncClient)
 R = TypeVar("R")
 
 # The event loop serving the push endpoint, seen by the worker thread the pipeline runs in
@@ -108,8 +109,10 @@ class AsyncAuthorizerOfficialAccount(_AsyncActing, AsyncOfficialAccount):
                       state: str | None = None, force_popup: bool | None = None,
                       force_snap_shot: bool | None = None) -> str:
         """The web-authorization URL for this account, run by the component."""
-        refuse_component_flags(force_popup, force_snap_shot)
-        return self.component.component_authorize_url(self.appid, redirect_uri, scope, state)
+        return authorizer_authorize_url(self.component.appid, self.appid, redirect_uri, scope,
+                                        state, force_popup, force_snap_shot)
+
+    authorize = authorize_url
 
     async def get_user_access_token(self, code: str) -> OAuthTokenResult:
         """Exchange the callback's ``code`` (``sns/oauth2/component/access_token``)."""
@@ -119,7 +122,6 @@ class AsyncAuthorizerOfficialAccount(_AsyncActing, AsyncOfficialAccount):
         """Renew a user's web token (``sns/oauth2/component/refresh_token``)."""
         return await self.component.refresh_oauth_access_token(self.appid, refresh_token)
 
-    authorize = authorize_url
     get_web_access_token = auth_access_token = get_user_access_token
     update_web_access_token = refresh_user_access_token
 
@@ -172,7 +174,7 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
         self.add_credential("component_secret", Immediate(SecretProvider(
             component_appsecret, "component appsecret")))
         self.component_token_provider: AsyncTokenProvider = token_provider or AsyncCachedTokenProvider(
-            lambda rejected: self._arun(self._component_token_flow(rejected)),
+            lambda rejected: self._run(self._component_token_flow(rejected)),
             key=self.store_key("component_access_token"), store=shared, clock=clock)
         self.add_credential("component_access_token", self.component_token_provider)
         self._authorizer_tokens: dict[str, AsyncCachedTokenProvider] = {}
@@ -180,7 +182,7 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
 
     # -- running the flows with this client's async stores ---------------------------------
 
-    async def _arun(self, flow: Flow[R]) -> R:
+    async def _run(self, flow: Flow[R]) -> R:
         return await arun_steps(flow, self._effect)
 
     async def _effect(self, effect: object) -> object:
@@ -209,11 +211,11 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
 
     async def save_verify_ticket(self, ticket: str) -> None:
         """Store ``ticket`` durably (what the ``component_verify_ticket`` push does)."""
-        await self._arun(self._save_ticket_flow(ticket))
+        await self._run(self._save_ticket_flow(ticket))
 
     async def verify_ticket(self) -> str:
         """The latest stored component_verify_ticket (``NoVerifyTicketError`` if none)."""
-        return (await self._arun(self._ticket_flow())).value
+        return (await self._run(self._ticket_flow())).value
 
     async def get_component_access_token(self) -> str:
         """The component_access_token (fetched from the stored ticket when due)."""
@@ -225,7 +227,7 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
 
     async def absorb_push(self, message: Push) -> None:
         """Store a ticket push; forget an authorizer that revoked its authorization."""
-        await self._arun(self._absorb_flow(message))
+        await self._run(self._absorb_flow(message))
 
     def run_in_loop(self, awaitable: Coroutine[Any, Any, R]) -> R:
         """From a push handler (the pipeline runs handlers in a worker thread), run
@@ -276,20 +278,20 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
     async def query_auth(self, authorization_code: str) -> QueryAuthResult:
         """Authorization code → the authorizer's tokens; the refresh token is stored durably
         and the access token cached."""
-        return await self._arun(self._query_auth_flow(authorization_code))
+        return await self._run(self._query_auth_flow(authorization_code))
 
     async def authorizer_refresh_token(self, authorizer_appid: str) -> str | None:
         """The stored refresh token of ``authorizer_appid`` (None if it is not authorized)."""
-        return await self._arun(self._refresh_token_flow(authorizer_appid))
+        return await self._run(self._refresh_token_flow(authorizer_appid))
 
     async def save_authorizer_refresh_token(self, authorizer_appid: str,
                                             refresh_token: str) -> None:
         """Store a refresh token obtained elsewhere (a migration, the authorizer list)."""
-        await self._arun(self._save_refresh_token_flow(authorizer_appid, refresh_token))
+        await self._run(self._save_refresh_token_flow(authorizer_appid, refresh_token))
 
     async def forget_authorizer(self, authorizer_appid: str) -> None:
         """Drop the authorizer's refresh token and cached token (after ``unauthorized``)."""
-        await self._arun(self._forget_flow(authorizer_appid))
+        await self._run(self._forget_flow(authorizer_appid))
 
     get_unauthorized = forget_authorizer  # wechatpy's name
 
@@ -321,7 +323,7 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
         if provider is None:
             check_authorizer_appid(authorizer_appid)
             provider = self._authorizer_tokens[authorizer_appid] = AsyncCachedTokenProvider(
-                _AsyncAuthorizerFetch(self, authorizer_appid),
+                AuthorizerFetch(self, authorizer_appid),
                 key=self.store_key("authorizer_access_token", authorizer_appid),
                 store=self.token_store, clock=self._clock)
         return provider
@@ -345,25 +347,13 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
         outcomes = await asyncio.gather(*(one(p) for p in providers.values()))
         return dict(zip(providers, outcomes))
 
-    def _acting(self, cls: type[A], authorizer_appid: str) -> A:
-        client = self._clients.get((cls, authorizer_appid))
-        if client is None:
-            client = cls(authorizer_appid, None, transport=self.transport, retry=None,
-                         token_provider=self.authorizer_token_provider(authorizer_appid),
-                         token_store=self.token_store, policy=self.policy,
-                         clock=self._clock, sleep=self._sleep)
-            client._deadline = self._deadline
-            setattr(client, "component", self)
-            self._clients[(cls, authorizer_appid)] = client
-        return client  # type: ignore[return-value]
-
     def official_account(self, authorizer_appid: str) -> AsyncAuthorizerOfficialAccount:
         """An async client for authorized Official Account ``authorizer_appid``."""
-        return self._acting(AsyncAuthorizerOfficialAccount, authorizer_appid)
+        return acting_client(self, AsyncAuthorizerOfficialAccount, authorizer_appid)
 
     def mini_program(self, authorizer_appid: str) -> AsyncAuthorizerMiniProgram:
         """An async client for authorized Mini Program ``authorizer_appid``."""
-        return self._acting(AsyncAuthorizerMiniProgram, authorizer_appid)
+        return acting_client(self, AsyncAuthorizerMiniProgram, authorizer_appid)
 
     async def official_account_from_code(self, authorization_code: str
                                          ) -> AsyncAuthorizerOfficialAccount:
@@ -380,19 +370,3 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
     get_client_by_authorization_code = official_account_from_code
     get_client = official_account
 
-    def __repr__(self) -> str:
-        return f"AsyncComponent(appid={self.appid!r}, credential_store={self.credential_store!r})"
-
-
-class _AsyncAuthorizerFetch:
-    """The fetch of one authorizer's token (a small object, not a closure per authorizer)."""
-
-    __slots__ = ("component", "authorizer_appid")
-
-    def __init__(self, component: AsyncComponent, authorizer_appid: str) -> None:
-        self.component = component
-        self.authorizer_appid = authorizer_appid
-
-    async def __call__(self, rejected: Token | None) -> Token:
-        component = self.component
-        return await component._arun(component._authorizer_token_flow(self.authorizer_appid))

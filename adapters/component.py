@@ -37,6 +37,7 @@ from wxcore.tokens import Token
 
 from wxcore.adapters.client import Client
 from wxcore.adapters.component_flows import (
+    AuthorizerFetch,
     CacheAuthorizerToken,
     ComponentFlows,
     ComponentPushRouter,
@@ -47,7 +48,8 @@ from wxcore.adapters.component_flows import (
     WriteCredential,
     check_authorizer_appid,
     component_push_settings,
-    refuse_component_flags,
+    acting_client,
+    authorizer_authorize_url,
     next_offset,
     no_store_warning,
 )
@@ -72,7 +74,6 @@ from wxcore.adapters.transport import Transport
 
 __all__ = ["Component", "AuthorizerOfficialAccount", "AuthorizerMiniProgram"]
 
-C = TypeVar("C", bound=Client)
 R = TypeVar("R")
 
 
@@ -99,8 +100,10 @@ class AuthorizerOfficialAccount(_Acting, OfficialAccount):
                       state: str | None = None, force_popup: bool | None = None,
                       force_snap_shot: bool | None = None) -> str:
         """The web-authorization URL for this account, run by the component."""
-        refuse_component_flags(force_popup, force_snap_shot)
-        return self.component.component_authorize_url(self.appid, redirect_uri, scope, state)
+        return authorizer_authorize_url(self.component.appid, self.appid, redirect_uri, scope,
+                                        state, force_popup, force_snap_shot)
+
+    authorize = authorize_url
 
     def get_user_access_token(self, code: str) -> OAuthTokenResult:
         """Exchange the callback's ``code`` (``sns/oauth2/component/access_token``)."""
@@ -110,7 +113,6 @@ class AuthorizerOfficialAccount(_Acting, OfficialAccount):
         """Renew a user's web token (``sns/oauth2/component/refresh_token``)."""
         return self.component.refresh_oauth_access_token(self.appid, refresh_token)
 
-    authorize = authorize_url
     get_web_access_token = auth_access_token = get_user_access_token
     update_web_access_token = refresh_user_access_token
 
@@ -276,7 +278,7 @@ class Component(ComponentFlows, ComponentAPI, Client):
                 provider = self._authorizer_tokens.get(authorizer_appid)
                 if provider is None:
                     provider = CachedTokenProvider(
-                        _AuthorizerFetch(self, authorizer_appid),
+                        AuthorizerFetch(self, authorizer_appid),
                         key=self.store_key("authorizer_access_token", authorizer_appid),
                         store=self.token_store, clock=self._clock)
                     self._authorizer_tokens[authorizer_appid] = provider
@@ -300,25 +302,13 @@ class Component(ComponentFlows, ComponentAPI, Client):
         with ThreadPoolExecutor(max_workers, thread_name_prefix="wxcore-authorizer") as pool:
             return dict(zip(providers, pool.map(one, providers.values())))
 
-    def _acting(self, cls: type[C], authorizer_appid: str) -> C:
-        client = self._clients.get((cls, authorizer_appid))
-        if client is None:
-            client = cls(authorizer_appid, None, transport=self.transport, retry=None,
-                         token_provider=self.authorizer_token_provider(authorizer_appid),
-                         token_store=self.token_store, policy=self.policy,
-                         clock=self._clock, sleep=self._sleep)
-            client._deadline = self._deadline
-            setattr(client, "component", self)
-            self._clients[(cls, authorizer_appid)] = client
-        return client  # type: ignore[return-value]
-
     def official_account(self, authorizer_appid: str) -> AuthorizerOfficialAccount:
         """A client for authorized Official Account ``authorizer_appid``."""
-        return self._acting(AuthorizerOfficialAccount, authorizer_appid)
+        return acting_client(self, AuthorizerOfficialAccount, authorizer_appid)
 
     def mini_program(self, authorizer_appid: str) -> AuthorizerMiniProgram:
         """A client for authorized Mini Program ``authorizer_appid``."""
-        return self._acting(AuthorizerMiniProgram, authorizer_appid)
+        return acting_client(self, AuthorizerMiniProgram, authorizer_appid)
 
     def official_account_from_code(self, authorization_code: str) -> AuthorizerOfficialAccount:
         """:meth:`query_auth`, then the client of the Official Account that authorized."""
@@ -333,22 +323,4 @@ class Component(ComponentFlows, ComponentAPI, Client):
     get_client_by_appid = official_account  # wechatpy's names
     get_client_by_authorization_code = official_account_from_code
     get_client = official_account
-
-    def __repr__(self) -> str:
-        return f"Component(appid={self.appid!r}, credential_store={self.credential_store!r})"
-
-
-class _AuthorizerFetch:
-    """The fetch of one authorizer's token (a small object, not a closure per authorizer)."""
-
-    __slots__ = ("component", "authorizer_appid")
-
-    def __init__(self, component: Component, authorizer_appid: str) -> None:
-        self.component = component
-        self.authorizer_appid = authorizer_appid
-
-    def __call__(self, rejected: Token | None) -> Token:
-        component = self.component
-        return component._run(component._authorizer_token_flow(self.authorizer_appid))
-
 

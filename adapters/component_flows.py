@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator
 from datetime import datetime, timezone
 from typing import Any, NamedTuple, TypeVar, cast
 
-from wxcore.component import authorization, tokens
+from wxcore.component import authorization, oauth, tokens
 from wxcore.component.authorization import AuthorizerListResult, QueryAuthResult
 from wxcore.component.errors import (
     AuthorizationRevokedError,
@@ -42,17 +42,19 @@ from wxcore.messages.models import (
     UnauthorizedPush,
 )
 from wxcore.messages.replies import ReplyLike
+from wxcore.officialaccount.oauth import Scope
 from wxcore.tokens import Token
 
 from wxcore.adapters.credentials import Stored, credential_key
 
 __all__ = ["ComponentFlows", "Flow", "ReadCredential", "WriteCredential", "DropCredential",
            "CacheAuthorizerToken", "DropAuthorizerToken", "no_store_warning", "next_offset",
-           "check_authorizer_appid", "refuse_component_flags", "component_push_settings", "ComponentPushRouter"]
+           "check_authorizer_appid", "acting_client", "authorizer_authorize_url", "AuthorizerFetch", "component_push_settings", "ComponentPushRouter"]
 
 logger = logging.getLogger("wxcore.component")
 R = TypeVar("R")
 T = TypeVar("T")
+K = TypeVar("K")
 
 #: A flow: yields effects, is sent their outcomes, returns ``R``.
 Flow = Generator[object, Any, R]
@@ -118,12 +120,35 @@ def next_offset(page: AuthorizerListResult, offset: int) -> int | None:
     return offset
 
 
-def refuse_component_flags(force_popup: bool | None, force_snap_shot: bool | None) -> None:
-    """A component's web-authorization URL has no ``forcePopup`` / ``forceSnapShot`` in
-    WeChat's documentation: refuse them rather than drop them silently."""
+def acting_client(component: Any, cls: type[K], authorizer_appid: str) -> K:
+    """``component``'s (one per class and appid) client ``cls`` for ``authorizer_appid``:
+    the authorizer's token provider, the component's transport (no second retry wrapper),
+    token store, policy, clock and deadline."""
+    clients: dict[tuple[type, str], Any] = component._clients
+    client = clients.get((cls, authorizer_appid))
+    if client is None:
+        client = cast(Any, cls)(
+            authorizer_appid, None, transport=component.transport, retry=None,
+            token_provider=component.authorizer_token_provider(authorizer_appid),
+            token_store=component.token_store, policy=component.policy,
+            clock=component._clock, sleep=component._sleep)
+        client._deadline = component._deadline
+        client.component = component
+        clients[(cls, authorizer_appid)] = client
+    return cast(K, client)
+
+
+def authorizer_authorize_url(component_appid: str, appid: str, redirect_uri: str,
+                             scope: Scope, state: str | None, force_popup: bool | None,
+                             force_snap_shot: bool | None) -> str:
+    """An authorizer Official Account's web-authorization URL, run by its component.
+
+    ``forcePopup`` / ``forceSnapShot`` are not documented for a component's URL: they are
+    refused rather than dropped silently."""
     if force_popup is not None or force_snap_shot is not None:
         raise UsageError("force_popup and force_snap_shot are not documented for web "
                          "authorization run by a component; leave them out")
+    return oauth.component_authorize_url(component_appid, appid, redirect_uri, scope, state)
 
 
 def check_authorizer_appid(authorizer_appid: str) -> None:
@@ -153,11 +178,32 @@ class ComponentPushRouter(Router):
         return None if self.user is None else self.user.dispatch(message)
 
 
+class AuthorizerFetch:
+    """The fetch of one authorizer's token for either component: what its driver ``_run``
+    answers (the token, or for the async component a coroutine of it). A small object, not
+    a closure per authorizer."""
+
+    __slots__ = ("component", "authorizer_appid")
+
+    def __init__(self, component: Any, authorizer_appid: str) -> None:
+        self.component = component
+        self.authorizer_appid = authorizer_appid
+
+    def __call__(self, rejected: Token | None) -> Any:
+        component = self.component
+        return component._run(component._authorizer_token_flow(self.authorizer_appid))
+
+
 class ComponentFlows:
     """The flows of one component (``appid``, times from ``_clock``); mixed into both."""
 
     appid: str
+    credential_store: object
     _clock: Callable[[], float]
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(appid={self.appid!r}, "
+                f"credential_store={self.credential_store!r})")
 
     # -- keys -------------------------------------------------------------------------------
 
