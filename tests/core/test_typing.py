@@ -4,9 +4,11 @@ the facade methods' real parameter and result types (sync and async, from one de
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
+import subprocess
 import sys
 import textwrap
 
@@ -150,13 +152,19 @@ async def main(amp: AsyncMiniProgram) -> None:
 '''
 
 
-def test_users_type_checker_sees_the_builders_types(package_tree: pathlib.Path,
-                                                    tmp_path: pathlib.Path) -> None:
+def write_snippet(tmp_path: pathlib.Path) -> tuple[pathlib.Path, dict[str, int]]:
+    """The snippet as ``user_code.py``, and the line number (from 1) of each probe."""
     snippet = tmp_path / "user_code.py"
     source = textwrap.dedent(SNIPPET).lstrip("\n")
     snippet.write_text(source)
     probes = {m.group(1): number for number, line in enumerate(source.splitlines(), 1)
               for m in [re.search(r"# probe:(\w+)", line)] if m}
+    return snippet, probes
+
+
+def test_users_type_checker_sees_the_builders_types(package_tree: pathlib.Path,
+                                                    tmp_path: pathlib.Path) -> None:
+    snippet, probes = write_snippet(tmp_path)
     output, _ = run_mypy("--follow-imports=silent", str(snippet), path=package_tree)
     said: dict[int, list[str]] = {}
     for m in re.finditer(r"user_code\.py:(\d+): (?:note|error): (.*)", output):
@@ -181,3 +189,38 @@ def test_users_type_checker_sees_the_builders_types(package_tree: pathlib.Path,
     assert "Too many arguments" in at("oa_bound_appid")  # the client supplies its appid
     assert at("async_await") == 'Revealed type is "wxcore.miniprogram.login.Code2SessionResult"'
     assert "Coroutine[Any, Any, wxcore.miniprogram.login.PhoneNumberResult]" in at("async_plain")
+
+
+def test_pyright_in_strict_mode_sees_the_same_types(package_tree: pathlib.Path,
+                                                     tmp_path: pathlib.Path) -> None:
+    """Pyright (VS Code's checker) on the same snippet: the same types and errors, and nothing
+    else said, in its strictest mode (no Unknown leaks out of wxcore into user code)."""
+    snippet, probes = write_snippet(tmp_path)
+    (tmp_path / "pyrightconfig.json").write_text(json.dumps({
+        "extraPaths": [str(package_tree)], "pythonVersion": oldest_supported_python(),
+        "typeCheckingMode": "strict"}))
+    done = subprocess.run([str(pathlib.Path(sys.executable).with_name("pyright")), "--outputjson",
+                           "--pythonpath", sys.executable, snippet.name],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.stdout.startswith("{"), done.stdout + done.stderr  # pyright ran (needs node)
+    said: dict[int, list[tuple[str, str]]] = {}
+    for found in json.loads(done.stdout)["generalDiagnostics"]:
+        said.setdefault(found["range"]["start"]["line"] + 1, []).append(
+            (found["severity"], found["message"]))
+
+    def at(probe: str) -> str:
+        return " | ".join(message for _, message in said.pop(probes[probe], []))
+
+    for probe, result in [("code2session", "Code2SessionResult"), ("ocr", "BankCardResult"),
+                          ("weekly_retain", "RetainResult"), ("urllink", "UrlLinkResult"),
+                          ("shared_operations", "RidResult"), ("oa_menu", "MenuResult"),
+                          ("async_await", "Code2SessionResult"),
+                          ("async_plain", "Coroutine[Any, Any, PhoneNumberResult]")]:
+        assert at(probe).endswith(f' is "{result}"'), (probe, done.stdout)
+    assert 'parameter "js_code" of type "str"' in at("wrong_type")
+    assert 'No parameter named "cod"' in at("wrong_name")
+    assert 'No parameter named "today"' in at("bound_today")
+    option = at("client_option")
+    assert '"token_api"' in option and "plain" in option
+    assert "Expected 0 positional arguments" in at("oa_bound_appid")
+    assert said == {}  # nothing on any other line
