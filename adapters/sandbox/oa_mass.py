@@ -28,7 +28,7 @@ from wxcore.adapters.sandbox.oa_media import TEMP_MEDIA_LIFETIME, StoredMedia, m
 from wxcore.adapters.sandbox.oa_messages import message_state, next_id, push_event, record_sent
 from wxcore.adapters.sandbox.oa_users import users_of
 
-__all__: list[str] = []
+__all__ = ["msg_data_id_of", "mass_articles"]
 
 #: The openid WeChat puts in FromUserName of a mass job's event (the account's own).
 _SYSTEM_USER = "mass-job"
@@ -40,6 +40,17 @@ def _payload(body: dict[str, Any]) -> str:
     if not key or not isinstance(body.get(key), dict):
         raise WxFail(40008, "invalid message type")
     return str(msgtype)
+
+
+def msg_data_id_of(msg_id: int) -> int:
+    """The article id (msg_data_id) of news sent as mass job ``msg_id``."""
+    return msg_id % 1_000_000_000 + 2_247_000_000
+
+
+def mass_articles(sb: WeChatSandbox, appid: str) -> set[int]:
+    """The msg_data_ids of the news ``appid`` mass-sent (what comments hang on)."""
+    return {msg_data_id_of(msg_id) for msg_id, job in message_state(sb).mass.items()
+            if job["appid"] == appid and job["msgtype"] == "mpnews"}
 
 
 def _send(sb: WeChatSandbox, req: SandboxRequest, body: dict[str, Any],
@@ -66,7 +77,7 @@ def _send(sb: WeChatSandbox, req: SandboxRequest, body: dict[str, Any],
     answer: dict[str, Any] = {"errcode": 0, "errmsg": "send job submission success",
                               "msg_id": msg_id}
     if msgtype == "mpnews":
-        answer["msg_data_id"] = msg_id % 1_000_000_000 + 2_247_000_000
+        answer["msg_data_id"] = msg_data_id_of(msg_id)
     return answer
 
 

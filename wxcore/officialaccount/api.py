@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from wxcore.facade import APPID, method
 from wxcore.officialaccount import (
     autoreply,
+    comments,
     custom,
     drafts,
     jssdk,
@@ -135,6 +136,16 @@ class OfficialAccountAPI(OperationsAPI):
     get_mass_status = method(mass.get_mass_status)
     get_mass_speed = method(mass.get_mass_speed)
     set_mass_speed = method(mass.set_mass_speed)
+
+    # -- article comments (留言管理), on mass-sent news -----------------------------------
+    open_comment = method(comments.open_comment)
+    close_comment = method(comments.close_comment)
+    list_comment = method(comments.list_comment)
+    markelect_comment = method(comments.markelect_comment)
+    unmarkelect_comment = method(comments.unmarkelect_comment)
+    delete_comment = method(comments.delete_comment)
+    add_reply_comment = method(comments.add_reply_comment)
+    delete_reply_comment = method(comments.delete_reply_comment)
 
     # -- customer-service messages (客服消息) ----------------------------------------------
     send_text_message = method(custom.send_text_message)

@@ -21,6 +21,7 @@ own below its header).
     ├── InvalidMediaError       40007 (the Mini Program's class, re-exported)
     ├── InvalidTemplateError    40037 (the Mini Program's class, re-exported)
     ├── UserRefusedError        43101 (the Mini Program's class, re-exported)
+    ├── CommentError            88000 no comment permission, 88001 no such article, 880xx
     ├── TemplateDataError       47003 (the Mini Program's class, re-exported)
     └── QuotaError
         └── ReplyQuotaError     45047 too many customer-service messages in this window
@@ -54,6 +55,7 @@ __all__ = [
     "InvalidTemplateError",
     "UserRefusedError",
     "TemplateDataError",
+    "CommentError",
 ]
 
 
@@ -141,3 +143,14 @@ class ReplyQuotaError(QuotaError):
     """45047: more customer-service messages than this window allows (5 after a message)."""
 
     errcodes = (45047,)
+
+
+# -- article comments (留言管理) -----------------------------------------------------------------
+
+
+class CommentError(APIError):
+    """The comment APIs' own errcodes: no comment permission (88000), no such article
+    (88001), an article limited for safety (88002), and the rest of the 880xx range WeChat
+    uses there (a comment that does not exist, a reply too long, a page too large, ...)."""
+
+    errcodes = tuple(range(88000, 88011))
