@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any, Literal, TypeVar
 
 from wxcore.endpoint import Call
-from wxcore.policy import DEFAULT_POLICY, CallPolicy, Invalidate, NeedCredential, Pause, Send, run_call
-from wxcore.redact import redact_url
+from wxcore.http import Request, Response
+from wxcore.policy import DEFAULT_POLICY, RESUMABLE_ERRORS, CallPolicy, Effect, run_call
 
 from wxcore.adapters.async_tokens import (
     AsyncCachedTokenProvider,
@@ -33,7 +33,7 @@ from wxcore.adapters.async_transport import (
     AsyncTransport,
     default_async_transport,
 )
-from wxcore.adapters.client import ClientBase
+from wxcore.adapters.client import ClientBase, log_send
 from wxcore.adapters.deadline import deadline
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from wxcore.adapters.tokens import (
@@ -115,32 +115,40 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
     async def call(self, call: Call[T]) -> T:
         """Send ``call`` with the right credential and return its typed result, within the
         retry policy's ``deadline`` (every send, resend, pause and token fetch included)."""
-        debug = logger.isEnabledFor(logging.DEBUG)  # the redacted URL costs a regex: log only
         with deadline(self._deadline):
-            effects = run_call(call, self.policy)
-            answer: Any = None
+            if call.credential is not None:  # a user's own token: the policy from the start
+                return await self._run(call, run_call(call, self.policy))
+            # The first attempt without the policy's generator, as in the sync Client._drive;
+            # only an outcome the policy acts on is handed to it (ClientBase._resumed).
+            request = call.request
+            kind = request.auth.kind
+            token = None
+            if kind is not None:
+                provider = self._credentials.get(kind)
+                token = await (provider or self.credential_provider(kind)).get()
+            bound = call.bound(token.value if token is not None else None)
+            if logger.isEnabledFor(logging.DEBUG):  # the redacted URL costs a regex: log only
+                log_send(bound)
+            response = await self.transport.send(bound)
             try:
-                while True:
-                    effect = effects.send(answer)
-                    if type(effect) is Send:
-                        if debug:
-                            logger.debug("%s %s (%s)", effect.request.method,
-                                         redact_url(effect.request.url), effect.request.endpoint)
-                        answer = await self.transport.send(effect.request)
-                    elif type(effect) is NeedCredential:
-                        answer = await self.credential_provider(effect.kind).get()
-                    elif type(effect) is Invalidate:
-                        await self.credential_provider(effect.kind).invalidate(effect.stale)
-                        answer = None
-                    elif type(effect) is Pause:
-                        logger.info("%s: %s; resending in %.2fs", call.request.endpoint,
-                                    effect.reason, effect.seconds)
-                        await self._sleep(effect.seconds)
-                        answer = None
-                    else:  # pragma: no cover - the policy only yields the effects above
-                        raise TypeError(f"unknown effect {effect!r}")
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+                return call.parse(response)
+            except RESUMABLE_ERRORS:
+                return await self._run(call, self._resumed(call, token, response))
+
+    async def _run(self, call: Call[T], effects: Generator[Effect, Any, T]) -> T:
+        """Drive the policy to its end, awaiting each answer (see ClientBase._answer)."""
+        answer: Any = None
+        try:
+            while True:
+                answer = await self._answer(call, effects.send(answer))
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    def _send(self, request: Request) -> Awaitable[Response]:
+        return self.transport.send(request)
+
+    def _pause(self, seconds: float) -> Awaitable[None]:
+        return self._sleep(seconds)
 
     # -- tokens -----------------------------------------------------------------------------
 

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar
+from collections.abc import Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, TypeVar
 
 from wxcore.endpoint import Call
 from wxcore.errors import UsageError
-from wxcore.http import Request
+from wxcore.http import Request, Response
 from wxcore.policy import (
     DEFAULT_POLICY,
     RESUMABLE_ERRORS,
     CallPolicy,
+    Effect,
     Invalidate,
     NeedCredential,
     Pause,
@@ -55,7 +56,18 @@ if TYPE_CHECKING:
 __all__ = ["ClientOptions", "ClientBase", "Client"]
 
 T = TypeVar("T")
-P = TypeVar("P")  # the executor's kind of token provider (sync, or async)
+
+
+class AnyProvider(Protocol):
+    """A token provider of either kind: ``get`` and ``invalidate`` return a value (sync) or
+    an awaitable (async); :meth:`ClientBase._answer` hands either to its executor."""
+
+    def get(self) -> Any: ...
+
+    def invalidate(self, stale: Token) -> Any: ...
+
+
+P = TypeVar("P", bound=AnyProvider)  # the executor's kind of token provider (sync, or async)
 S = TypeVar("S")  # the executor's kind of token store
 logger = logging.getLogger("wxcore.client")
 
@@ -136,6 +148,45 @@ class ClientBase(Generic[P, S]):
         raise NotImplementedError
 
     def _immediate(self, provider: TokenProvider) -> P:
+        raise NotImplementedError
+
+    # -- what both call loops share ---------------------------------------------------------
+    #
+    # An executor's ``call`` makes the first attempt itself (the credential from its
+    # provider, ``call.bound``, one send, one parse) and hands only the outcomes the policy acts on
+    # (``RESUMABLE_ERRORS``) to ``run_call(call, first=(token, response))``; the generator
+    # is driven from the start only for a call that carries its own credential. Answering
+    # the policy's effects is written once, here: each answer is what the executor's own
+    # transport, provider or ``sleep`` returns -- a value for the sync client, an awaitable
+    # for the async one, which awaits it.
+
+    def _resumed(self, call: Call[T], token: Token | None,
+                 response: Response) -> Generator[Effect, Any, T]:
+        """The policy going on from a first attempt whose parse raised a resumable error."""
+        return run_call(call, self.policy, first=(token, response))
+
+    def _answer(self, call: Call[Any], effect: Effect) -> Any:
+        """What the executor does for ``effect`` (its result, or an awaitable of it)."""
+        if type(effect) is Send:
+            if logger.isEnabledFor(logging.DEBUG):
+                log_send(effect.request)
+            return self._send(effect.request)
+        if type(effect) is NeedCredential:
+            return self.credential_provider(effect.kind).get()
+        if type(effect) is Invalidate:
+            logger.info("%s: WeChat rejected the %s; renewing it once",
+                        call.request.endpoint, effect.kind)
+            return self.credential_provider(effect.kind).invalidate(effect.stale)
+        if type(effect) is Pause:
+            logger.warning("%s: %s; resending in %.2fs",
+                           call.request.endpoint, effect.reason, effect.seconds)
+            return self._pause(effect.seconds)
+        raise TypeError(f"unknown effect {effect!r}")  # pragma: no cover - the policy yields no other
+
+    def _send(self, request: Request) -> Any:
+        raise NotImplementedError
+
+    def _pause(self, seconds: float) -> Any:
         raise NotImplementedError
 
     # -- credentials ------------------------------------------------------------------------
@@ -231,56 +282,37 @@ class Client(ClientBase[TokenProvider, TokenStore]):
             return self._drive(call)
 
     def _drive(self, call: Call[T]) -> T:
-        debug = logger.isEnabledFor(logging.DEBUG)
-        if call.credential is None:
-            # The common case, one credential, one send, one parse, without the policy's
-            # generator; an outcome the policy acts on is handed to it as the first attempt.
-            request = call.request
-            kind = request.auth.kind
-            token = None
-            if kind is not None:
-                provider = self._credentials.get(kind)
-                token = (provider or self.credential_provider(kind)).get()
-            bound = call.bound(token.value if token is not None else None)
-            if debug:
-                self._log_send(bound)
-            response = self.transport.send(bound)
-            try:
-                return call.parse(response)
-            except RESUMABLE_ERRORS:
-                effects = run_call(call, self.policy, first=(token, response))
-        else:
-            effects = run_call(call, self.policy)
-        send = effects.send
-        answer: object = None
+        if call.credential is not None:  # a user's own token: the policy from the start
+            return self._run(call, run_call(call, self.policy))
+        request = call.request
+        kind = request.auth.kind
+        token = None
+        if kind is not None:
+            provider = self._credentials.get(kind)
+            token = (provider or self.credential_provider(kind)).get()
+        bound = call.bound(token.value if token is not None else None)
+        if logger.isEnabledFor(logging.DEBUG):  # the redacted URL costs a regex: log only
+            log_send(bound)
+        response = self.transport.send(bound)
+        try:
+            return call.parse(response)
+        except RESUMABLE_ERRORS:
+            return self._run(call, self._resumed(call, token, response))
+
+    def _run(self, call: Call[T], effects: Generator[Effect, Any, T]) -> T:
+        """Drive the policy to its end, answering each effect (see ClientBase._answer)."""
+        answer: Any = None
         try:
             while True:
-                effect = send(answer)
-                if type(effect) is Send:
-                    if debug:
-                        self._log_send(effect.request)
-                    answer = self.transport.send(effect.request)
-                elif type(effect) is NeedCredential:
-                    provider = self._credentials.get(effect.kind)
-                    answer = (provider or self.credential_provider(effect.kind)).get()
-                elif type(effect) is Invalidate:
-                    logger.info("%s: WeChat rejected the %s; renewing it once",
-                                call.request.endpoint, effect.kind)
-                    self.credential_provider(effect.kind).invalidate(effect.stale)
-                    answer = None
-                elif type(effect) is Pause:
-                    logger.warning("%s: %s; resending in %.2fs",
-                                   call.request.endpoint, effect.reason, effect.seconds)
-                    self._sleep(effect.seconds)
-                    answer = None
-                else:  # pragma: no cover - the policy only yields the effects above
-                    raise TypeError(f"unknown effect {effect!r}")
+                answer = self._answer(call, effects.send(answer))
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    @staticmethod
-    def _log_send(request: Request) -> None:
-        logger.debug("%s %s (%s)", request.method, redact_url(request.url), request.endpoint)
+    def _send(self, request: Request) -> Response:
+        return self.transport.send(request)
+
+    def _pause(self, seconds: float) -> None:
+        self._sleep(seconds)
 
     # -- tokens -----------------------------------------------------------------------------
 
@@ -308,3 +340,8 @@ class Client(ClientBase[TokenProvider, TokenStore]):
 
 
 _C = TypeVar("_C", bound=Client)
+
+
+def log_send(request: Request) -> None:
+    """The debug line of one send (the URL redacted: call it only when debug is on)."""
+    logger.debug("%s %s (%s)", request.method, redact_url(request.url), request.endpoint)
