@@ -2,15 +2,27 @@
 
 It behaves like the urllib3 and httpx transports: finite connect and read timeouts cut to
 the call's :func:`~wxcore.adapters.deadline.deadline`, TLS verification on, no redirects,
-fail-over across WeChat's hosts (:class:`~wxcore.adapters.routing.HostRoutes`). aiohttp
-reports the connection phase with ``ClientConnectorError`` (refused, DNS, TLS handshake,
-proxy) and ``ConnectionTimeoutError``: only those are :class:`~wxcore.errors.ConnectError`;
-a read timeout is :class:`~wxcore.errors.ReadTimeoutError` and every other failure a
-:class:`~wxcore.errors.ReadError`. The session is made on first use, inside the running
-event loop (aiohttp requires that), unless you pass your own, which you then close yourself.
-aiohttp's own silent resend of a GET on a dropped connection is switched off in either case.
-A proxy is used only when given (``proxy=``): reading the environment on every request, as
-aiohttp's ``trust_env`` does, cost four fifths of the throughput (benchmarks/bench_async.py).
+fail-over across WeChat's hosts (one send loop for every non-urllib3 transport:
+:func:`~wxcore.adapters.routing.send_over`). aiohttp reports the connection phase with
+``ClientConnectorError`` (refused, DNS, TLS handshake, proxy) and ``ConnectionTimeoutError``:
+only those are :class:`~wxcore.errors.ConnectError`; a read timeout is
+:class:`~wxcore.errors.ReadTimeoutError` and every other failure a
+:class:`~wxcore.errors.ReadError`.
+
+Proxies: ``proxy=`` (a URL, or False for none) or the environment's ``HTTPS_PROXY`` /
+``HTTP_PROXY`` / ``NO_PROXY``, read once when the transport is made
+(:class:`~wxcore.adapters.routing.Proxies`, as the urllib3 transport does). aiohttp's own
+``trust_env`` would look them, and ``~/.netrc``, up on every request.
+
+aiohttp resends a GET once by itself when a kept-alive connection drops; retries are the
+retrying transport's (bounded, logged, never for a non-idempotent call such as a code
+exchange), so the session made here carries :func:`no_silent_resend`, a client middleware
+that switches that second policy off. A session you pass is used as it is: add the
+middleware to it (``aiohttp.ClientSession(middlewares=[no_silent_resend])``) for the same.
+
+The read timeout bounds the whole answer of one attempt (``total``: connect + read, cut to
+the deadline), not each gap between packets: aiohttp's per-read timer costs two event-loop
+timers per request, and WeChat's answers are small.
 """
 
 from __future__ import annotations
@@ -20,37 +32,76 @@ from collections.abc import Mapping, Sequence
 
 import aiohttp
 
-from wxcore.errors import ConnectError
 from wxcore.http import Request, Response
 
 from wxcore.adapters.routing import (
     DEFAULT_TIMEOUTS,
+    ErrorKinds,
     HostRoutes,
-    read_error,
-    read_timeout_error,
-    reason_of,
+    Proxies,
+    ProxySetting,
+    send_over,
     split_timeout,
     tls_verification,
 )
 
-__all__ = ["AiohttpTransport"]
+__all__ = ["AiohttpTransport", "no_silent_resend"]
 
 _CONNECT_PHASE = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
-_READ_TIMEOUT = (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, asyncio.TimeoutError)
+_ERRORS = ErrorKinds(
+    connect=_CONNECT_PHASE,
+    read_timeout=(aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, asyncio.TimeoutError),
+    other=(aiohttp.ClientError, OSError),
+)
+
+
+class ConnectionBroke(aiohttp.ClientError):
+    """The connection broke after the request may have left (raised by
+    :func:`no_silent_resend` in place of the errors aiohttp resends on)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause) or type(cause).__name__)
+        self.reason = str(cause) or type(cause).__name__
+
+
+async def no_silent_resend(request: aiohttp.ClientRequest,
+                           handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:
+    """A client middleware: a dropped connection is reported, never resent by aiohttp.
+
+    aiohttp resends an idempotent-method request once when its connection breaks with
+    ``ClientOSError`` or ``ServerDisconnectedError``; raised as :class:`ConnectionBroke`
+    instead, the failure reaches the caller (wxcore's retry rules decide). Connect-phase
+    errors pass unchanged: aiohttp never resends those.
+    """
+    try:
+        return await handler(request)
+    except _CONNECT_PHASE:
+        raise
+    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+        raise ConnectionBroke(exc) from exc
 
 
 class AiohttpTransport:
-    """An async transport on one pooled ``aiohttp.ClientSession`` (``maxsize`` connections)."""
+    """An async transport on one pooled ``aiohttp.ClientSession`` (``maxsize`` connections).
+
+    The session is made on first use, inside the running event loop (aiohttp requires
+    that), unless you pass your own, which you then close yourself. ``proxy_headers`` go
+    to the proxy (e.g. ``Proxy-Authorization``).
+    """
 
     def __init__(self, session: aiohttp.ClientSession | None = None, *,
                  base_urls: Mapping[str, Sequence[str]] | None = None,
                  timeout: float | tuple[float, float] | None = None,
                  ca_certs: str | None = None, maxsize: int = 100,
-                 proxy: str | None = None) -> None:
-        self.proxy = proxy
+                 proxy: ProxySetting = None,
+                 proxy_headers: Mapping[str, str] | None = None) -> None:
         self.routes = HostRoutes(base_urls)
-        self.connect_timeout, self.read_timeout = split_timeout(
-            timeout, DEFAULT_TIMEOUTS)
+        self.proxies = Proxies(proxy)
+        self._proxy_headers = dict(proxy_headers) if proxy_headers else None
+        self.connect_timeout, self.read_timeout = split_timeout(timeout, DEFAULT_TIMEOUTS)
+        self._attempt_time = self.connect_timeout + self.read_timeout
+        self._no_deadline = aiohttp.ClientTimeout(total=self._attempt_time,
+                                                  sock_connect=self.connect_timeout)
         self._ssl = tls_verification(ca_certs)
         self._maxsize = maxsize
         self._owned = session is None
@@ -62,46 +113,32 @@ class AiohttpTransport:
         return cls(base_urls={"*": (base_url,)}, **kwargs)  # type: ignore[arg-type]
 
     def _session_now(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+        session = self._session
+        if session is None or session.closed:
             connector = aiohttp.TCPConnector(limit=self._maxsize, ssl=self._ssl)
-            self._session = aiohttp.ClientSession(connector=connector)
-        # aiohttp resends a GET once by itself when the connection drops; retries are the
-        # retrying transport's (bounded, logged), so switch that hidden second policy off.
-        # It is a private attribute (aiohttp has no public switch); absent, nothing changes.
-        if getattr(self._session, "_retry_connection", False):
-            self._session._retry_connection = False
-        return self._session
+            session = self._session = aiohttp.ClientSession(
+                connector=connector, middlewares=(no_silent_resend,))
+        return session
 
     def _timeout(self, left: float | None) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(total=left, sock_connect=self.connect_timeout,
-                                     sock_read=self.read_timeout)
+        if left is None or left >= self._attempt_time:
+            return self._no_deadline
+        return aiohttp.ClientTimeout(total=left, sock_connect=min(self.connect_timeout, left))
 
     async def send(self, request: Request) -> Response:
-        session = self._session_now()
-        plan = self.routes.plan(request.host)
-        headers = dict(request.headers) if request.headers else None
-        last: ConnectError | None = None
-        for attempt, (index, base) in enumerate(plan):
-            url = base + request.target
-            timeout = self._timeout(self.routes.attempt_time(request.endpoint, base, last))
-            try:
-                async with session.request(request.method, url, data=request.body or None,
-                                           headers=headers, allow_redirects=False,
-                                           timeout=timeout, proxy=self.proxy) as raw:
-                    body = await raw.read()
-                    status, got = raw.status, raw.headers
-            except _CONNECT_PHASE as exc:
-                last = self.routes.unreachable(request, plan, attempt, url, reason_of(exc))
-                continue
-            except _READ_TIMEOUT:
-                raise read_timeout_error(request, url) from None
-            except (aiohttp.ClientError, OSError) as exc:
-                raise read_error(request, url, reason_of(exc)) from None
-            self.routes.reached(request.host, index)
-            return Response(status=status, body=body,
-                            headers={k.lower(): v for k, v in got.items()})
-        assert last is not None
-        raise last
+        return await send_over(self.routes, request, self._exchange, _ERRORS)
+
+    async def _exchange(self, request: Request, base: str, url: str,
+                        left: float | None) -> Response:
+        proxy = self.proxies.for_url(base)
+        async with self._session_now().request(
+                request.method, url, data=request.body or None,
+                headers=request.headers or None, allow_redirects=False,
+                timeout=self._timeout(left), proxy=proxy,
+                proxy_headers=self._proxy_headers if proxy else None) as raw:
+            body = await raw.read()
+            return Response(status=raw.status, body=body,
+                            headers={k.lower(): v for k, v in raw.headers.items()})
 
     async def aclose(self) -> None:
         if self._owned and self._session is not None:

@@ -8,52 +8,89 @@ with its own exceptions (``ConnectError``, ``ConnectTimeout``, ``ProxyError``, `
 nothing was written yet), so only those become :class:`~wxcore.errors.ConnectError`; every
 later failure is a :class:`~wxcore.errors.ReadError`, never resent for a non-idempotent call.
 
-Pass your own ``client`` (an ``httpx.Client`` / ``httpx.AsyncClient``, e.g. one mocked with
-respx, or with your proxy and TLS settings) and the transport uses it as it is and leaves
-closing it to you. ``http2=True`` needs the ``h2`` package (``pip install httpx[http2]``).
+The send loop is written once, as a coroutine (:func:`~wxcore.adapters.routing.send_over`,
+shared with the aiohttp transport): the async transport awaits it, the sync one runs it to
+its end without an event loop, since its one exchange (a sync ``httpx.Client`` request)
+never suspends.
+
+Proxies: ``proxy=`` (a URL, or False for none) or, by default, the environment's
+``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY``, which httpx reads once, when its client is
+made. Pass your own ``client`` (an ``httpx.Client`` / ``httpx.AsyncClient``, e.g. one mocked
+with respx, or with your proxy and TLS settings) and the transport uses it as it is and
+leaves closing it to you. ``http2=True`` needs the ``h2`` package, which the ``wxcore[httpx]``
+extra installs.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
-from collections.abc import Mapping, Sequence
+import ssl
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
 
-from wxcore.errors import ConnectError, UsageError
+from wxcore.errors import UsageError
 from wxcore.http import Request, Response
 
 from wxcore.adapters.routing import (
     DEFAULT_TIMEOUTS,
+    ErrorKinds,
     HostRoutes,
-    read_error,
-    read_timeout_error,
-    reason_of,
+    Proxies,
+    ProxySetting,
+    send_over,
     split_timeout,
-    tls_verification,
 )
 
 __all__ = ["HttpxTransport", "HttpxAsyncTransport"]
 
 _H = TypeVar("_H", bound="_HttpxCommon")
+T = TypeVar("T")
 
-_CONNECT_PHASE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.PoolTimeout)
+_ERRORS = ErrorKinds(
+    connect=(httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.PoolTimeout),
+    read_timeout=(httpx.ReadTimeout,),
+    other=(httpx.TransportError,),
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _ssl_context(ca_certs: str | None) -> ssl.SSLContext:
+    """A verifying TLS context (httpx's CAs, or ``ca_certs``), made once per process and
+    shared: loading a CA bundle takes tens of milliseconds, which would otherwise hold the
+    event loop whenever a transport is made inside it."""
+    return ssl.create_default_context(cafile=ca_certs) if ca_certs else httpx.create_ssl_context()
+
+
+def _run_now(steps: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends (the send loop over a sync client) to its end."""
+    try:
+        steps.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    steps.close()
+    raise RuntimeError("the sync httpx send loop suspended (its exchange must not await)")
 
 
 class _HttpxCommon:
-    """Settings and error mapping shared by the sync and the async httpx transport."""
+    """Settings shared by the sync and the async httpx transport."""
 
     def __init__(self, *, base_urls: Mapping[str, Sequence[str]] | None,
                  timeout: float | tuple[float, float] | None, ca_certs: str | None,
-                 http2: bool) -> None:
+                 http2: bool, proxy: ProxySetting, own_client: bool) -> None:
         self.routes = HostRoutes(base_urls)
         self.connect_timeout, self.read_timeout = split_timeout(
             timeout, DEFAULT_TIMEOUTS)
         if http2 and importlib.util.find_spec("h2") is None:
             raise UsageError("http2=True needs the h2 package (pip install httpx[http2])")
         self.http2 = http2
-        self._verify = tls_verification(ca_certs)
+        if proxy is not None and not own_client:
+            raise UsageError("proxy= applies to the client made here; with your own client, "
+                             "give the proxy to it")
+        self.proxy = Proxies.checked(proxy)
+        self._verify = _ssl_context(ca_certs)
 
     @classmethod
     def for_base_url(cls: type[_H], base_url: str, **kwargs: Any) -> _H:
@@ -64,22 +101,14 @@ class _HttpxCommon:
         """The settings of a client made here (a pool of ``maxsize`` connections)."""
         return dict(verify=self._verify, http2=self.http2, follow_redirects=False,
                     limits=httpx.Limits(max_connections=maxsize,
-                                        max_keepalive_connections=maxsize))
+                                        max_keepalive_connections=maxsize),
+                    proxy=self.proxy or None, trust_env=self.proxy is None)
 
     def _timeout(self, left: float | None) -> httpx.Timeout:
         connect, read = self.connect_timeout, self.read_timeout
         if left is not None:
             connect, read = min(connect, left), min(read, left)
         return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
-
-    def _map(self, request: Request, url: str, exc: httpx.TransportError,
-             plan: list[tuple[int, str]], attempt: int) -> ConnectError:
-        """The ConnectError to fail over with; raises the ReadError kinds directly."""
-        if isinstance(exc, _CONNECT_PHASE):
-            return self.routes.unreachable(request, plan, attempt, url, reason_of(exc))
-        if isinstance(exc, httpx.ReadTimeout):
-            raise read_timeout_error(request, url) from None
-        raise read_error(request, url, reason_of(exc)) from None
 
     @staticmethod
     def _response(raw: httpx.Response) -> Response:
@@ -96,28 +125,21 @@ class HttpxTransport(_HttpxCommon):
     def __init__(self, client: httpx.Client | None = None, *,
                  base_urls: Mapping[str, Sequence[str]] | None = None,
                  timeout: float | tuple[float, float] | None = None,
-                 ca_certs: str | None = None, http2: bool = False, maxsize: int = 16) -> None:
-        super().__init__(base_urls=base_urls, timeout=timeout, ca_certs=ca_certs, http2=http2)
+                 ca_certs: str | None = None, http2: bool = False, maxsize: int = 16,
+                 proxy: ProxySetting = None) -> None:
+        super().__init__(base_urls=base_urls, timeout=timeout, ca_certs=ca_certs, http2=http2,
+                         proxy=proxy, own_client=client is None)
         self._owned = client is None
         self.client = client if client is not None else httpx.Client(**self._settings(maxsize))
 
     def send(self, request: Request) -> Response:
-        plan = self.routes.plan(request.host)
-        last: ConnectError | None = None
-        for attempt, (index, base) in enumerate(plan):
-            url = base + request.target
-            timeout = self._timeout(self.routes.attempt_time(request.endpoint, base, last))
-            try:
-                raw = self.client.request(request.method, url, content=request.body or None,
-                                          headers=request.headers or None, timeout=timeout,
-                                          follow_redirects=False)
-            except httpx.TransportError as exc:
-                last = self._map(request, url, exc, plan, attempt)
-                continue
-            self.routes.reached(request.host, index)
-            return self._response(raw)
-        assert last is not None
-        raise last
+        return _run_now(send_over(self.routes, request, self._exchange, _ERRORS))
+
+    async def _exchange(self, request: Request, base: str, url: str,
+                        left: float | None) -> Response:
+        return self._response(self.client.request(
+            request.method, url, content=request.body or None, headers=request.headers or None,
+            timeout=self._timeout(left), follow_redirects=False))
 
     def close(self) -> None:
         if self._owned:
@@ -136,28 +158,21 @@ class HttpxAsyncTransport(_HttpxCommon):
     def __init__(self, client: httpx.AsyncClient | None = None, *,
                  base_urls: Mapping[str, Sequence[str]] | None = None,
                  timeout: float | tuple[float, float] | None = None,
-                 ca_certs: str | None = None, http2: bool = False, maxsize: int = 100) -> None:
-        super().__init__(base_urls=base_urls, timeout=timeout, ca_certs=ca_certs, http2=http2)
+                 ca_certs: str | None = None, http2: bool = False, maxsize: int = 100,
+                 proxy: ProxySetting = None) -> None:
+        super().__init__(base_urls=base_urls, timeout=timeout, ca_certs=ca_certs, http2=http2,
+                         proxy=proxy, own_client=client is None)
         self._owned = client is None
         self.client = client if client is not None else httpx.AsyncClient(**self._settings(maxsize))
 
     async def send(self, request: Request) -> Response:
-        plan = self.routes.plan(request.host)
-        last: ConnectError | None = None
-        for attempt, (index, base) in enumerate(plan):
-            url = base + request.target
-            timeout = self._timeout(self.routes.attempt_time(request.endpoint, base, last))
-            try:
-                raw = await self.client.request(
-                    request.method, url, content=request.body or None,
-                    headers=request.headers or None, timeout=timeout, follow_redirects=False)
-            except httpx.TransportError as exc:
-                last = self._map(request, url, exc, plan, attempt)
-                continue
-            self.routes.reached(request.host, index)
-            return self._response(raw)
-        assert last is not None
-        raise last
+        return await send_over(self.routes, request, self._exchange, _ERRORS)
+
+    async def _exchange(self, request: Request, base: str, url: str,
+                        left: float | None) -> Response:
+        return self._response(await self.client.request(
+            request.method, url, content=request.body or None, headers=request.headers or None,
+            timeout=self._timeout(left), follow_redirects=False))
 
     async def aclose(self) -> None:
         if self._owned:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from urllib.parse import urlsplit
 
 from wxcore.errors import ConnectError, ReadError, ReadTimeoutError, UsageError
-from wxcore.http import API_HOST, Request
+from wxcore.http import API_HOST, Request, Response
 from wxcore.redact import redact_url
 
 from wxcore.adapters.deadline import time_left
@@ -27,8 +28,9 @@ from wxcore.adapters.deadline import time_left
 if TYPE_CHECKING:  # ssl is imported when a transport needs a context (not with this module)
     import ssl
 
-__all__ = ["DEFAULT_TIMEOUTS", "WECHAT_API_BASES", "HostRoutes", "read_error",
-           "read_timeout_error", "reason_of", "split_timeout", "tls_verification"]
+__all__ = ["DEFAULT_TIMEOUTS", "WECHAT_API_BASES", "HostRoutes", "ErrorKinds", "send_over",
+           "Proxies", "ProxySetting", "read_error", "read_timeout_error", "reason_of",
+           "split_timeout", "tls_verification"]
 
 logger = logging.getLogger("wxcore.transport")
 
@@ -105,6 +107,112 @@ class HostRoutes:
 
     def __repr__(self) -> str:
         return repr(self.routes)
+
+
+class ErrorKinds(NamedTuple):
+    """How an HTTP library reports the three kinds of failure, as exception classes.
+
+    ``connect``: the request provably never left (refused, DNS, connect timeout, TLS
+    handshake, proxy); ``read_timeout``: no answer in time; ``other``: anything else the
+    library raises once the request may have left. Checked in that order.
+    """
+
+    connect: tuple[type[BaseException], ...]
+    read_timeout: tuple[type[BaseException], ...]
+    other: tuple[type[BaseException], ...]
+
+
+#: One attempt on the wire: (request, base URL, full URL, seconds left or None) -> Response.
+Exchange = Callable[[Request, str, str, "float | None"], Awaitable[Response]]
+
+
+async def send_over(routes: HostRoutes, request: Request, exchange: Exchange,
+                    errors: ErrorKinds) -> Response:
+    """Send ``request`` through ``exchange``, failing over across ``routes``' bases.
+
+    The one send loop of the httpx and aiohttp transports (sync httpx runs it without an
+    event loop: its exchange never suspends). A ``connect`` failure moves to the next base
+    (the last one's is raised when none is left); a read timeout or any later failure is
+    raised at once as :class:`~wxcore.errors.ReadTimeoutError` / :class:`~wxcore.errors.ReadError`.
+    """
+    plan = routes.plan(request.host)
+    last: ConnectError | None = None
+    for attempt, (index, base) in enumerate(plan):
+        url = base + request.target
+        left = routes.attempt_time(request.endpoint, base, last)
+        try:
+            response = await exchange(request, base, url, left)
+        except errors.connect as exc:
+            last = routes.unreachable(request, plan, attempt, url, reason_of(exc))
+            continue
+        except errors.read_timeout:
+            raise read_timeout_error(request, url) from None
+        except errors.other as exc:
+            raise read_error(request, url, reason_of(exc)) from None
+        routes.reached(request.host, index)
+        return response
+    assert last is not None
+    raise last
+
+
+#: ``proxy=`` values: a URL (always that proxy), False (never a proxy), None (the environment).
+ProxySetting = str | Literal[False] | None
+
+
+class Proxies:
+    """Which proxy a request goes through, decided as requests and curl decide it.
+
+    ``proxy``: a URL sends everything through that proxy, whatever the environment says;
+    False never uses one; None uses the environment's, read once here (not per request):
+    ``HTTPS_PROXY`` for https URLs, ``HTTP_PROXY`` for http URLs (either case), none for
+    hosts matched by ``NO_PROXY``. The choice is remembered per base URL.
+    """
+
+    __slots__ = ("_fixed", "_env", "_by_origin")
+
+    def __init__(self, proxy: ProxySetting = None) -> None:
+        proxy = self.checked(proxy)
+        self._fixed: ProxySetting = proxy or (False if proxy is not None else None)
+        self._env: dict[str, str] = {}
+        if proxy is None:  # urllib.request imports http.client and ssl: only when needed
+            from urllib.request import getproxies_environment
+
+            self._env = getproxies_environment()
+        self._by_origin: dict[str, str | None] = {}
+
+    @staticmethod
+    def checked(proxy: object) -> ProxySetting:
+        """``proxy`` if it is a valid ``proxy=`` value; else a UsageError saying what is."""
+        if proxy is None or proxy is False or isinstance(proxy, str):
+            return proxy
+        raise UsageError(f"proxy must be a URL, False or None, not {proxy!r}")
+
+    def for_url(self, url: str) -> str | None:
+        """The proxy a request to ``url`` (or to a base URL) goes through; None: directly."""
+        fixed = self._fixed
+        if isinstance(fixed, str):
+            return fixed
+        if fixed is False:
+            return None
+        if not self._env:
+            return None
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in self._by_origin:
+            return self._by_origin[origin]
+        chosen = self._env.get(parts.scheme) or None
+        if chosen and _bypass(parts.netloc, self._env):
+            chosen = None
+        self._by_origin[origin] = chosen
+        return chosen
+
+
+def _bypass(netloc: str, proxies: dict[str, str]) -> bool:
+    """NO_PROXY matching as the standard library does it (not in its type stubs)."""
+    import urllib.request
+
+    matches: Any = getattr(urllib.request, "proxy_bypass_environment")
+    return bool(matches(netloc, proxies))
 
 
 def read_timeout_error(request: Request, url: str) -> ReadTimeoutError:

@@ -22,10 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
-from urllib.parse import urlsplit
-import urllib.request
-from urllib.request import getproxies_environment
+from typing import Any
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -40,6 +37,8 @@ from wxcore.adapters.logredact import URLLIB3_LOGGERS, redact_library_logs
 from wxcore.adapters.routing import (
     DEFAULT_TIMEOUTS,
     HostRoutes,
+    Proxies,
+    ProxySetting,
     read_error,
     read_timeout_error,
     reason_of,
@@ -86,13 +85,6 @@ class _HTTPSPool(HTTPSConnectionPool):
 
 _POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
 
-#: NO_PROXY matching as the standard library does it (not in its type stubs, hence getattr).
-_bypass: Any = getattr(urllib.request, "proxy_bypass_environment")
-
-#: ``proxy=`` values: a URL (always that proxy), False (never a proxy), None (the environment).
-ProxySetting = str | Literal[False] | None
-
-
 class Urllib3Transport:
     """The default transport, over urllib3.
 
@@ -130,10 +122,7 @@ class Urllib3Transport:
             if proxy is not None:
                 raise UsageError("give proxy= or its older name proxy_url=, not both")
             proxy = proxy_url
-        if proxy is not None and proxy is not False and not isinstance(proxy, str):
-            raise UsageError(f"proxy must be a URL, False or None, not {proxy!r}")
-        self._proxy: ProxySetting = proxy or (False if proxy is not None else None)
-        self._env_proxies: dict[str, str] = getproxies_environment() if proxy is None else {}
+        self._proxies = Proxies(proxy)
         self._proxy_headers = dict(proxy_headers or {})
         self._pool_kwargs: dict[str, Any] = {"maxsize": maxsize, "cert_reqs": "CERT_REQUIRED"}
         if ca_certs:
@@ -141,7 +130,6 @@ class Urllib3Transport:
         # made on the first request: an idle client holds no urllib3 pool (about 1 KiB)
         self._direct: urllib3.PoolManager | None = None
         self._proxy_pools: dict[str, urllib3.PoolManager] = {}
-        self._proxy_by_origin: dict[tuple[str, str], str | None] = {}
         redact_library_logs(URLLIB3_LOGGERS)
 
     @classmethod
@@ -177,18 +165,7 @@ class Urllib3Transport:
 
     def proxy_for(self, url: str) -> str | None:
         """The proxy a request to ``url`` goes through (None: directly)."""
-        if self._proxy is False:
-            return None
-        if isinstance(self._proxy, str):
-            return self._proxy
-        parts = urlsplit(url)
-        origin = (parts.scheme, parts.netloc)
-        if origin not in self._proxy_by_origin:
-            chosen = self._env_proxies.get(parts.scheme)
-            if chosen and _bypass(parts.netloc, self._env_proxies):
-                chosen = None
-            self._proxy_by_origin[origin] = chosen or None
-        return self._proxy_by_origin[origin]
+        return self._proxies.for_url(url)
 
     def _pool_for(self, url: str) -> urllib3.PoolManager:
         proxy = self.proxy_for(url)

@@ -1,112 +1,93 @@
 """Async transports over loopback: wxcore's httpx and aiohttp transports beside raw httpx
-and raw aiohttp, at 1 and 64 concurrent tasks.
+and raw aiohttp, at 1 and 64 concurrent tasks; and the two wxcore transports against each
+other (which one ``AsyncClient`` should default to).
 
-Run by hand (a shared machine is noisy; compare the ratios within one run):
+Run by hand (a shared machine is noisy; read the ratios within one run):
 
-    python benchmarks/bench_async.py
+    python benchmarks/bench_async.py [--rounds 7] [--window 0.5] [--instructions]
 
-Each case sends the same GET (cgi-bin/ticket/getticket with a token) to a minimal keep-alive
-HTTP server in another process (the one of bench_client.py): the wxcore cases through
-``AsyncClient.call`` (policy, parsing, retry wrapper included), the raw cases as a request
-plus ``json.loads``. Rates are the best of three rounds, interleaved. ``AsyncClient`` uses
-the faster of the two transports by default (see ``ASYNC_TRANSPORTS``).
+The server is nginx answering a canned JSON body (benchmarks/nginx.py; ``apt-get install
+nginx-light``), or the minimal Python server of bench_client.py when nginx is missing (it
+caps both sides, so the ratios then understate the gaps). Each pairing is timed in paired
+rounds, the order alternating, and reported as the median ratio with its spread.
+``--instructions`` also counts the client's instructions per call under valgrind's
+callgrind, which does not move with the machine's load.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
+import argparse
+import importlib.util
 import multiprocessing
-import time
-from collections.abc import Awaitable, Callable
-from urllib.parse import urlencode
+import statistics
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-import aiohttp
-import httpx
+import async_pairs
+import nginx
+from bench_client import APPID, BODY, TOKEN, _serve
 
-from wxcore.tokens import fetch_ticket
-
-from wxcore.adapters.aiohttp_transport import AiohttpTransport
-from wxcore.adapters.async_client import AsyncClient
-from wxcore.adapters.async_transport import AsyncTransport
-from wxcore.adapters.httpx_transport import HttpxAsyncTransport
-
-from bench_client import APPID, TOKEN, _serve
-
-ROUND = 1.0  # seconds per measurement
+PAIRS = (
+    ("wxcore+aiohttp", "raw aiohttp"),
+    ("wxcore+httpx", "raw httpx"),
+    ("wxcore+aiohttp", "wxcore+httpx"),
+)
 
 
-async def rate(fn: Callable[[], Awaitable[object]], tasks: int, seconds: float = ROUND) -> float:
-    """Calls per second with ``tasks`` tasks each calling ``fn`` in a loop."""
-    count = 0
-    stop = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        nonlocal count
-        while time.perf_counter() < stop:
-            await fn()
-            count += 1
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(tasks)))
-    return count / (time.perf_counter() - start)
-
-
-async def bench(base: str) -> dict[tuple[str, int], float]:
-    url = f"{base}/cgi-bin/ticket/getticket?" + urlencode({"type": "jsapi", "access_token": TOKEN})
-    raw_httpx = httpx.AsyncClient(limits=httpx.Limits(max_connections=100))
-    raw_aiohttp = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
-    clients: dict[str, AsyncClient] = {}
-    for name, make in (("wxcore+httpx", HttpxAsyncTransport), ("wxcore+aiohttp", AiohttpTransport)):
-        transport: AsyncTransport = make(base_urls={"*": [base]})
-        client = clients[name] = AsyncClient(APPID, transport=transport)
-        client.set_access_token(TOKEN)
-    call = fetch_ticket("jsapi")
-
-    async def httpx_raw() -> object:
-        return json.loads((await raw_httpx.get(url)).content)["ticket"]
-
-    async def aiohttp_raw() -> object:
-        async with raw_aiohttp.get(url) as response:
-            return json.loads(await response.read())["ticket"]
-
-    def through(client: AsyncClient) -> Callable[[], Awaitable[object]]:
-        async def wx() -> object:
-            return (await client.call(call)).ticket
-        return wx
-
-    cases: dict[str, Callable[[], Awaitable[object]]] = {
-        "raw httpx": httpx_raw, "raw aiohttp": aiohttp_raw,
-        **{name: through(client) for name, client in clients.items()},
-    }
-    best: dict[tuple[str, int], float] = {}
-    for tasks in (1, 64):
-        for _ in range(3):  # interleaved rounds share the machine's noise fairly
-            for name, fn in cases.items():
-                best[name, tasks] = max(best.get((name, tasks), 0.0), await rate(fn, tasks))
-    await raw_httpx.aclose()
-    await raw_aiohttp.close()
-    for client in clients.values():
-        await client.aclose()
-    return best
-
-
-def main() -> None:
-    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+@contextmanager
+def loopback_server() -> Iterator[tuple[str, str]]:
+    """(base URL, what serves it): nginx if installed, else the Python server."""
+    if nginx.binary() is not None:
+        with nginx.nginx_server(BODY) as base:
+            yield base, f"nginx {nginx.version()}"
+        return
+    queue: multiprocessing.Queue[int] = multiprocessing.Queue()
     server = multiprocessing.Process(target=_serve, args=(queue,), daemon=True)
     server.start()
     try:
-        best = asyncio.run(bench(f"http://127.0.0.1:{queue.get(timeout=10)}"))
+        yield f"http://127.0.0.1:{queue.get(timeout=10)}", "the Python server (no nginx)"
     finally:
         server.terminate()
-    for tasks in (1, 64):
-        print(f"-- {tasks} task(s)")
-        for (name, n), value in best.items():
-            if n == tasks:
-                print(f"{name:16s} {value:9.0f} calls/s")
-        print(f"wxcore+aiohttp / wxcore+httpx: {best['wxcore+aiohttp', tasks] / best['wxcore+httpx', tasks]:.2f}")
-        print(f"wxcore+httpx / raw httpx:      {best['wxcore+httpx', tasks] / best['raw httpx', tasks]:.2f}")
-        print(f"wxcore+aiohttp / raw aiohttp:  {best['wxcore+aiohttp', tasks] / best['raw aiohttp', tasks]:.2f}")
+
+
+def spread(ratios: list[float]) -> str:
+    return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--run"]:  # one side, for async_pairs.count_instructions
+        side, base, appid, token, tasks, total = sys.argv[2:8]
+        async_pairs.run_side(side, base, appid, token, int(tasks), int(total))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--window", type=float, default=0.5, help="seconds per timing")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per call under callgrind")
+    parser.add_argument("--calls", type=int, default=2000, help="calls counted per side")
+    args = parser.parse_args()
+    missing = [lib for lib in ("httpx", "aiohttp") if importlib.util.find_spec(lib) is None]
+    if missing:
+        sys.exit(f"needs {' and '.join(missing)}: pip install -e '.[bench]'")
+    with loopback_server() as (base, served_by):
+        print(f"loopback server: {served_by}; {args.rounds} paired rounds of {args.window} s")
+        for tasks in (1, 64):
+            print(f"-- {tasks} task{'s' * (tasks > 1)}: throughput ratio, median (spread)")
+            for case, reference in PAIRS:
+                ratios = async_pairs.paired_sides(case, reference, base, APPID, TOKEN, tasks,
+                                                  args.rounds, args.window)
+                print(f"  {case:15s} / {reference:15s} {spread(ratios)}")
+        if args.instructions:
+            print(f"instructions per call (callgrind, {args.calls} calls per side)")
+            for tasks in (1, 64):
+                counts = {side: async_pairs.instructions_per_call(
+                    side, base, APPID, TOKEN, tasks, args.calls) for side in async_pairs.SIDES}
+                print(f"-- {tasks} task{'s' * (tasks > 1)}: "
+                      + ", ".join(f"{side} {n:,.0f}" for side, n in counts.items()))
+                for case, reference in PAIRS:
+                    print(f"  {case:15s} / {reference:15s} "
+                          f"{counts[reference] / counts[case]:.2f} (as a throughput ratio)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from netkit import ForwardingProxy, self_signed
 from support import FakeClock, RedisProcess
 
 import wxcore
@@ -113,3 +114,25 @@ def compare_digest_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, b
 
     monkeypatch.setattr(hmac, "compare_digest", spy)
     return calls
+
+
+@pytest.fixture(scope="session")
+def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate (its own CA) for 127.0.0.1 and its key: (cert, key) paths."""
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def proxy() -> Iterator[ForwardingProxy]:
+    """A forwarding HTTP proxy on loopback (``forwarded``: what it carried)."""
+    with ForwardingProxy() as running:
+        yield running
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No proxy variables in the environment; set the ones a test needs on the patch."""
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from netkit import ForwardingProxy, RawServer, answer, break_tls, self_signed
+from netkit import ForwardingProxy, RawServer, answer, break_tls
 from support import free_port
 
 from wxcore.endpoint import Endpoint, WxResult
@@ -145,11 +145,6 @@ POST = Endpoint("test.post", "POST", "/cgi-bin/message/subscribe/send", Echo, au
 GET = Endpoint("test.get", "GET", "/cgi-bin/get", Echo, auth=NO_AUTH, idempotent=True)
 
 
-@pytest.fixture(scope="module")
-def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    return self_signed(tmp_path_factory.mktemp("tls"))
-
-
 def _retrying(bases: list[str], ca_certs: str | None = None, **policy: object) -> RetryingTransport:
     inner = Urllib3Transport(base_urls={"api.weixin.qq.com": bases}, ca_certs=ca_certs,
                              proxy=False, timeout=5.0)
@@ -228,20 +223,6 @@ def test_the_deadline_bounds_one_send_with_its_retries() -> None:
 
 
 # -- proxies from the environment, or an explicit one ----------------------------------------
-
-@pytest.fixture
-def proxy() -> Iterator[ForwardingProxy]:
-    with ForwardingProxy() as running:
-        yield running
-
-
-@pytest.fixture
-def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    return monkeypatch
-
 
 def test_http_proxy_from_the_environment_is_used(
         proxy: ForwardingProxy, no_proxy_env: pytest.MonkeyPatch,

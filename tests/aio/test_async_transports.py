@@ -223,5 +223,3 @@ def test_sync_httpx_transport_uses_the_users_client_and_leaves_it_open() -> None
 def test_bad_settings_are_usage_errors() -> None:
     with pytest.raises(UsageError, match="positive"):
         HttpxAsyncTransport(timeout=0)
-    with pytest.raises(UsageError, match="h2"):
-        HttpxAsyncTransport(http2=True)
