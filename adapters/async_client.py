@@ -117,7 +117,7 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
         retry policy's ``deadline`` (every send, resend, pause and token fetch included)."""
         with deadline(self._deadline):
             if call.credential is not None:  # a user's own token: the policy from the start
-                return await self._run(call, run_call(call, self.policy))
+                return await self._drive_effects(call, run_call(call, self.policy))
             # The first attempt without the policy's generator, as in the sync Client._drive;
             # only an outcome the policy acts on is handed to it (ClientBase._resumed).
             request = call.request
@@ -133,21 +133,21 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
             try:
                 return call.parse(response)
             except RESUMABLE_ERRORS:
-                return await self._run(call, self._resumed(call, token, response))
+                return await self._drive_effects(call, self._resumed(call, token, response))
 
-    async def _run(self, call: Call[T], effects: Generator[Effect, Any, T]) -> T:
-        """Drive the policy to its end, awaiting each answer (see ClientBase._answer)."""
+    async def _drive_effects(self, call: Call[T], effects: Generator[Effect, Any, T]) -> T:
+        """Drive the policy to its end, awaiting each answer (see ClientBase._answer_effect)."""
         answer: Any = None
         try:
             while True:
-                answer = await self._answer(call, effects.send(answer))
+                answer = await self._answer_effect(call, effects.send(answer))
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    def _send(self, request: Request) -> Awaitable[Response]:
+    def _effect_send(self, request: Request) -> Awaitable[Response]:
         return self.transport.send(request)
 
-    def _pause(self, seconds: float) -> Awaitable[None]:
+    def _effect_pause(self, seconds: float) -> Awaitable[None]:
         return self._sleep(seconds)
 
     # -- tokens -----------------------------------------------------------------------------

@@ -60,7 +60,7 @@ T = TypeVar("T")
 
 class AnyProvider(Protocol):
     """A token provider of either kind: ``get`` and ``invalidate`` return a value (sync) or
-    an awaitable (async); :meth:`ClientBase._answer` hands either to its executor."""
+    an awaitable (async); :meth:`ClientBase._answer_effect` hands either to its executor."""
 
     def get(self) -> Any: ...
 
@@ -165,12 +165,12 @@ class ClientBase(Generic[P, S]):
         """The policy going on from a first attempt whose parse raised a resumable error."""
         return run_call(call, self.policy, first=(token, response))
 
-    def _answer(self, call: Call[Any], effect: Effect) -> Any:
+    def _answer_effect(self, call: Call[Any], effect: Effect) -> Any:
         """What the executor does for ``effect`` (its result, or an awaitable of it)."""
         if type(effect) is Send:
             if logger.isEnabledFor(logging.DEBUG):
                 log_send(effect.request)
-            return self._send(effect.request)
+            return self._effect_send(effect.request)
         if type(effect) is NeedCredential:
             return self.credential_provider(effect.kind).get()
         if type(effect) is Invalidate:
@@ -180,13 +180,13 @@ class ClientBase(Generic[P, S]):
         if type(effect) is Pause:
             logger.warning("%s: %s; resending in %.2fs",
                            call.request.endpoint, effect.reason, effect.seconds)
-            return self._pause(effect.seconds)
+            return self._effect_pause(effect.seconds)
         raise TypeError(f"unknown effect {effect!r}")  # pragma: no cover - the policy yields no other
 
-    def _send(self, request: Request) -> Any:
+    def _effect_send(self, request: Request) -> Any:
         raise NotImplementedError
 
-    def _pause(self, seconds: float) -> Any:
+    def _effect_pause(self, seconds: float) -> Any:
         raise NotImplementedError
 
     # -- credentials ------------------------------------------------------------------------
@@ -283,7 +283,7 @@ class Client(ClientBase[TokenProvider, TokenStore]):
 
     def _drive(self, call: Call[T]) -> T:
         if call.credential is not None:  # a user's own token: the policy from the start
-            return self._run(call, run_call(call, self.policy))
+            return self._drive_effects(call, run_call(call, self.policy))
         request = call.request
         kind = request.auth.kind
         token = None
@@ -297,21 +297,21 @@ class Client(ClientBase[TokenProvider, TokenStore]):
         try:
             return call.parse(response)
         except RESUMABLE_ERRORS:
-            return self._run(call, self._resumed(call, token, response))
+            return self._drive_effects(call, self._resumed(call, token, response))
 
-    def _run(self, call: Call[T], effects: Generator[Effect, Any, T]) -> T:
-        """Drive the policy to its end, answering each effect (see ClientBase._answer)."""
+    def _drive_effects(self, call: Call[T], effects: Generator[Effect, Any, T]) -> T:
+        """Drive the policy to its end, answering each effect (see ClientBase._answer_effect)."""
         answer: Any = None
         try:
             while True:
-                answer = self._answer(call, effects.send(answer))
+                answer = self._answer_effect(call, effects.send(answer))
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    def _send(self, request: Request) -> Response:
+    def _effect_send(self, request: Request) -> Response:
         return self.transport.send(request)
 
-    def _pause(self, seconds: float) -> None:
+    def _effect_pause(self, seconds: float) -> None:
         self._sleep(seconds)
 
     # -- tokens -----------------------------------------------------------------------------
