@@ -1,5 +1,6 @@
 """Async durable credential stores: redis.asyncio sharing the sync Redis store's keys and
-records (a real redis-server), and SQLite run in worker threads, never on the loop."""
+records (a real redis-server; an AsyncComponent reads the ticket a sync Component stored),
+and SQLite run in worker threads, never on the loop."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import threading
 
 import pytest
 import redis.asyncio
+from component_support import AES_KEY, COMPONENT_SECRET, PUSH_TOKEN
 
+from wxcore import AsyncComponent, Component
 from wxcore.adapters.async_credentials import AsyncRedisCredentialStore, ThreadedCredentialStore
 from wxcore.adapters.credentials import (
     RedisCredentialStore,
@@ -19,6 +22,8 @@ from wxcore.adapters.credentials import (
     Stored,
     credential_key,
 )
+from wxcore.adapters.sandbox import AsyncSandboxTransport, SandboxTransport, WeChatSandbox
+from wxcore.adapters.sandbox.component_platform import add_component, push_ticket
 from wxcore.errors import UsageError
 
 
@@ -63,6 +68,31 @@ def test_async_redis_store_with_require_aof_refuses_before_writing(redis_url: st
 
     asyncio.run(main())
     assert RedisCredentialStore(redis_url).get(key) is None
+
+
+def test_async_component_uses_the_ticket_a_sync_component_stored_in_redis(
+        redis_url: str) -> None:
+    appid = "wxc" + secrets.token_hex(8)  # fresh keys in the session's Redis
+    sandbox = WeChatSandbox()
+    sync = Component(appid, COMPONENT_SECRET, credential_store=RedisCredentialStore(redis_url),
+                     transport=SandboxTransport(sandbox), retry=None)
+    server = sync.push_server(PUSH_TOKEN, AES_KEY)
+    add_component(sandbox, appid, COMPONENT_SECRET, token=PUSH_TOKEN, encoding_aes_key=AES_KEY,
+                  target=lambda query, body: server.respond("POST", query, body)[2])
+    ticket = push_ticket(sandbox, appid)  # stored by the sync component's push server
+
+    async def main() -> tuple[str, str]:
+        store = AsyncRedisCredentialStore(redis_url)
+        component = AsyncComponent(appid, COMPONENT_SECRET, credential_store=store,
+                                   transport=AsyncSandboxTransport(sandbox), retry=None)
+        try:
+            return await component.verify_ticket(), await component.get_component_access_token()
+        finally:
+            await store.client.aclose()
+
+    seen, token = asyncio.run(main())
+    assert seen == ticket
+    assert token in sandbox.state["component"].platforms[appid].tokens
 
 
 def test_sqlite_runs_in_worker_threads(tmp_path: pathlib.Path,
