@@ -24,7 +24,8 @@ from wxcore.adapters.sandbox.component_platform import Platform, add_component, 
 from wxcore.component.errors import AuthorizationRevokedError, NotAuthorizedError, NoVerifyTicketError
 from wxcore.errors import UsageError
 from wxcore.messages import Router
-from wxcore.messages.models import AuthorizedPush
+from wxcore.adapters.sandbox.pushes import PushSender, event_push
+from wxcore.messages.models import AuthorizedPush, UpdateAuthorizedPush, WeappAuditFailEvent
 
 T = TypeVar("T")
 MENU = {"button": [{"type": "click", "name": "Today", "key": "V1001_TODAY"}]}
@@ -170,6 +171,51 @@ def test_sync_and_async_components_share_refresh_tokens_in_one_store() -> None:
     assert sandbox.calls["/cgi-bin/component/api_authorizer_token"] == 1
     assert isinstance(missing, NotAuthorizedError)
     assert listed == [AUTHORIZER]
+
+
+def test_updateauthorized_and_code_audit_pushes_reach_the_routes() -> None:
+    clock = FakeClock()
+    sandbox = WeChatSandbox(clock=clock)
+    outbox = Outbox()
+    platform = _platform(sandbox, outbox)
+    component = AsyncComponent(COMPONENT_APPID, COMPONENT_SECRET,
+                               credential_store=MemoryCredentialStore(),
+                               transport=AsyncSandboxTransport(sandbox), retry=None, clock=clock)
+    router = Router()
+    seen: list[tuple[str, str]] = []
+
+    @router.info("updateauthorized")
+    def on_update(push: UpdateAuthorizedPush) -> None:
+        component.run_in_loop(component.query_auth(push.AuthorizationCode))
+        seen.append(("updateauthorized", push.AuthorizerAppid))
+
+    @router.event("weapp_audit_fail")
+    def on_audit(event: WeappAuditFailEvent) -> None:
+        seen.append(("weapp_audit_fail", event.Reason))
+
+    app = component.asgi_app(PUSH_TOKEN, AES_KEY, router)
+
+    async def authorize_twice() -> list[httpx.Response]:
+        await component.start_push_ticket()
+        answers = await outbox.deliver(app)
+        for _ in range(2):  # the second authorization of the same account is an update
+            pre = (await component.create_preauthcode()).pre_auth_code
+            authorize(sandbox, component.login_page_url(pre, "https://p.example.com/ok"),
+                      AUTHORIZER, kind="miniprogram")
+        answers += await outbox.deliver(app)
+        # WeChat's audit result for the authorizer's Mini Program, encrypted for the platform
+        audit = event_push("gh_fb9688c2a4b2", "od1P50M-fNQI5Gcq-trm4a7apsU8", "weapp_audit_fail",
+                           create_time=int(clock()), Reason="1:the page is empty",
+                           FailTime=int(clock()), ScreenShot="")
+        signed = PushSender(EVENT_URL, platform.settings, clock=clock).sign(audit)
+        outbox(signed.query, signed.body)
+        return answers + await outbox.deliver(app)
+
+    answers = run(authorize_twice)
+    assert [a.content for a in answers] == [b"success"] * 4
+    assert seen == [("updateauthorized", AUTHORIZER), ("weapp_audit_fail", "1:the page is empty")]
+    assert run(lambda: component.authorizer_refresh_token(AUTHORIZER)) == (
+        platform.authorizers[AUTHORIZER].refresh_token)  # the update's new refresh token
 
 
 def test_run_in_loop_is_refused_outside_a_push_handler() -> None:
