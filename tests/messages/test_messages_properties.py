@@ -38,6 +38,7 @@ from wxcore.messages import (
     verify_request,
 )
 from wxcore.messages.body import find_encrypt
+from wxcore.messages.xml import _parse_expat, _parse_flat
 from wxcore.miniprogram import datacrypt
 from wxcore.miniprogram.datacrypt import EncryptedDataError
 
@@ -94,6 +95,55 @@ def test_json_bodies_round_trip_or_fail_on_depth(obj: dict[str, Any]) -> None:
 def test_xml_leaves_round_trip_through_cdata(values: dict[str, str]) -> None:
     body = "<xml>" + "".join(f"<{k}>{cdata(v)}</{k}>" for k, v in values.items()) + "</xml>"
     assert parse_xml(body.encode()) == {k: strip_invalid_xml_chars(v) for k, v in values.items()}
+
+
+# Text meant to trip the flat-push reader: markup, "]]>", CR, controls, U+FFFE, non-BMP.
+tricky_text = st.lists(st.sampled_from(
+    list("ab 9\t\n\r]>[<&;!/") + ["]]>", "&amp;", "&#13;", "\x01", "\x1f", "\x7f", "\ufffe",
+                                    "\uffff", "\u00e9", "\u4e2d", "\U0001f600", "\ud800", "<x>",
+                                    "</x>"]), max_size=12).map("".join)
+leaf_markup = st.tuples(names | st.sampled_from(["a:b", "x-y", "1a", "xml"]), tricky_text,
+                        st.sampled_from(["cdata", "plain", "empty"]),
+                        st.sampled_from(["", " ", "\n", "\r\n", "\t", "x"]))
+
+
+def markup(leaf: tuple[str, str, str, str]) -> str:
+    name, text, style, before = leaf
+    if style == "empty":
+        return f"{before}<{name}/>"
+    inner = f"<![CDATA[{text}]]>" if style == "cdata" else text
+    return f"{before}<{name}>{inner}</{name}>"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(leaf_markup, max_size=6), st.sampled_from(["", "\n", "\r\n  ", "<!-- -->"]),
+       st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>', "\ufeff", " "]),
+       st.booleans())
+def test_the_flat_push_reader_reads_exactly_what_expat_reads(
+        leaves_: list[tuple[str, str, str, str]], tail: str, head: str, as_str: bool) -> None:
+    text = head + "<xml>" + "".join(map(markup, leaves_)) + "</xml>" + tail
+    body: bytes | str = text if as_str else text.encode("utf-8", "surrogatepass")
+    try:
+        expected: dict[str, Any] | type[Exception] = _parse_expat(body, 8)
+    except MessageError as exc:
+        expected = type(exc)
+    try:
+        got: dict[str, Any] | type[Exception] = parse_xml(body)
+    except MessageError as exc:
+        got = type(exc)
+    assert got == expected
+    flat = _parse_flat(body)
+    assert flat is None or flat == expected
+
+
+def test_the_flat_push_reader_takes_wechats_pushes_and_leaves_nesting_to_expat() -> None:
+    push = ("<xml><ToUserName><![CDATA[gh_1]]></ToUserName>\n<CreateTime>1700000000</CreateTime>"
+            "<Content><![CDATA[你好 <b>&amp; ]] ]>]]></Content><MsgId>1</MsgId></xml>")
+    assert _parse_flat(push.encode()) == {"ToUserName": "gh_1", "CreateTime": "1700000000",
+                                          "Content": "你好 <b>&amp; ]] ]>", "MsgId": "1"}
+    nested = b"<xml><Event>x</Event><ScanCodeInfo><ScanType>qrcode</ScanType></ScanCodeInfo></xml>"
+    assert _parse_flat(nested) is None
+    assert parse_xml(nested) == {"Event": "x", "ScanCodeInfo": {"ScanType": "qrcode"}}
 
 
 @FEW

@@ -15,6 +15,13 @@ The result is a dict of the root's children: an element with only text becomes a
 elements becomes a nested dict, and a name that repeats becomes a list. Attributes and
 text between child elements are ignored (WeChat uses neither).
 
+Nearly every push is *flat*: ``<xml>`` holding distinct leaves, each one CDATA section or plain
+text without references. Such a body is read by one regular expression per leaf instead of
+three Python callbacks from expat; the expression accepts only text that expat would read
+back unchanged (no CR, which XML turns into LF; only characters XML allows; no ``]]>`` inside
+CDATA), so its result is exactly expat's, and anything else -- a declaration, a DOCTYPE, a
+nested element, a repeated name, an entity, invalid UTF-8 -- goes to expat as before.
+
 Writing (:func:`cdata`): text goes into ``<![CDATA[...]]>`` as WeChat's examples do, written so
 that any XML parser gives back exactly the original string: ``]]>`` is split across two
 sections, and carriage returns (which XML would turn into line feeds) are written as
@@ -128,6 +135,15 @@ def parse_xml(
     for anything not well-formed.
     """
     check_size(body, max_bytes)
+    if max_depth >= 2:  # a flat body is two levels deep
+        fields = _parse_flat(body)
+        if fields is not None:
+            return fields
+    return _parse_expat(body, max_depth)
+
+
+def _parse_expat(body: bytes | str, max_depth: int) -> dict[str, Any]:
+    """The general parser: expat with DOCTYPE and entities refused, depth counted."""
     builder = _Builder(max_depth)
     parser = expat.ParserCreate()
     parser.buffer_text = True
@@ -150,6 +166,45 @@ def parse_xml(
     return builder.result
 
 
+# A leaf of a flat push, after optional whitespace: <Name>, one CDATA section (without "]]>")
+# or plain text (without "<", "&" and "]"), </Name>. Both exclude CR and the C0 controls XML
+# 1.0 cannot carry; :func:`_parse_flat` rules out the other characters it cannot (surrogates,
+# U+FFFE, U+FFFF) for the whole body at once, so expat would read the text back unchanged.
+_FLAT_LEAF = (r"[ \t\r\n]*<([A-Za-z_][A-Za-z0-9_]*)>(?:<!\[CDATA\[("
+              r"[^\x00-\x08\x0b-\x1f\]]*(?:\](?!\]>)[^\x00-\x08\x0b-\x1f\]]*)*)\]\]>"
+              r"|([^\x00-\x08\x0b-\x1f<&\]]*))</\1>")
+_FLAT_END = r"[ \t\r\n]*</xml>[ \t\r\n]*"
+
+
+def _parse_flat(body: bytes | str) -> dict[str, str] | None:
+    """The fields of a flat push (see the module doc), or None for expat to read."""
+    if body[:5] not in (b"<xml>", "<xml>"):
+        return None
+    try:  # UTF-8 (no declaration names another encoding), no surrogates
+        if isinstance(body, bytes):
+            text = body.decode()  # strict: refuses encoded surrogates too
+        else:
+            text = body
+            if not text.isascii():
+                text.encode()
+    except UnicodeError:
+        return None
+    if not text.isascii() and ("\ufffe" in text or "\uffff" in text):
+        return None
+    leaf = _compiled(_FLAT_LEAF).match
+    fields: dict[str, str] = {}
+    position = 5
+    while (found := leaf(text, position)) is not None:
+        name, in_cdata, plain = found.groups()
+        if name in fields:  # a repeated name becomes a list: expat's builder does that
+            return None
+        fields[name] = in_cdata if in_cdata is not None else plain
+        position = found.end()
+    if _compiled(_FLAT_END).fullmatch(text, position) is None:
+        return None
+    return fields
+
+
 # Everything XML 1.0 allows: tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF.
 _INVALID_XML_CHARS = r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 # Fast path: text with none of these (invalid chars, CR, "]") is written as it is.
@@ -158,8 +213,9 @@ _SPECIAL = r"[^\t\n\x20-\x5c\x5e-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 @functools.cache
 def _compiled(pattern: str) -> re.Pattern[str]:
-    """The two patterns above, compiled on first use: each takes ~5 ms to compile, which
-    every import would pay though only replies and strip calls need them."""
+    """The patterns of this module, compiled on first use: the character classes take up to
+    ~5 ms each to compile, which every import would pay though only parsing, replies and
+    strip calls need them."""
     return re.compile(pattern)
 
 
