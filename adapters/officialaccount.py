@@ -13,12 +13,12 @@ import secrets
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from wxcore.endpoint import Call, Media
+from wxcore.endpoint import Call, Media, WxResult
 from wxcore.errors import UsageError
 from wxcore.http import bind
 from wxcore.messages import PushSettings, Router, SignatureError
 from wxcore.messages.signature import check_signature as _check_signature
-from wxcore.officialaccount import drafts, jssdk, media, qrcode, tags, users
+from wxcore.officialaccount import drafts, jssdk, kf, media, qrcode, tags, users
 from wxcore.officialaccount.api import OfficialAccountAPI
 from wxcore.officialaccount.oauth import Lang, UserInfoResult
 from wxcore.officialaccount.paging import MAX_PAGE, OffsetPage, next_offset
@@ -234,6 +234,11 @@ class OfficialAccount(OfficialAccountAPI, ImageProcessing):
         limit = rule.limit if rule else 0
         return self.call(media.add_material(media_type, read_upload(file, limit=limit),
                                             title=title, introduction=introduction))
+
+    def upload_kf_headimg(self, kf_account: str, file: UploadInput) -> WxResult:
+        """Set a customer-service agent's avatar (上传客服头像): a JPEG path, bytes or file."""
+        return self.call(kf.upload_kf_headimg(
+            kf_account, read_upload(file, limit=kf.HEADIMG_RULE.limit)))
 
     def iter_materials(self, media_type: media.MaterialType) -> Iterator[media.MaterialItem]:
         """Every permanent material of one kind, page after page (batchget_material)."""

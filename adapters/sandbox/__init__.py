@@ -14,7 +14,7 @@ from wxcore.adapters.sandbox import oa_menus, oa_operations, oa_qrcode, oa_users
 from wxcore.adapters.sandbox import oa_oauth  # noqa: F401
 from wxcore.adapters.sandbox import component_routes  # noqa: F401
 from wxcore.adapters.sandbox import oa_drafts, oa_mass, oa_media, oa_messages  # noqa: F401
-from wxcore.adapters.sandbox import oa_autoreply, oa_comments, oa_onetime  # noqa: F401
+from wxcore.adapters.sandbox import oa_autoreply, oa_comments, oa_kf, oa_onetime  # noqa: F401
 from wxcore.adapters.sandbox.core import Fault, SandboxRequest, WeChatSandbox, WxFail, route, snapshot
 from wxcore.adapters.sandbox.miniprogram import login_code, phone_code
 from wxcore.adapters.sandbox.server import SandboxServer

@@ -18,6 +18,7 @@ from wxcore.officialaccount import (
     custom,
     drafts,
     jssdk,
+    kf,
     mass,
     media,
     menus,
@@ -160,6 +161,20 @@ class OfficialAccountAPI(OperationsAPI):
     send_card_message = method(custom.send_card_message)
     send_miniprogram_page = method(custom.send_miniprogram_page)
     send_typing = method(custom.send_typing)
+
+    # -- customer-service management (客服管理); upload_kf_headimg reads a file: adapters --
+    add_kf_account = method(kf.add_kf_account)
+    update_kf_account = method(kf.update_kf_account)
+    delete_kf_account = method(kf.delete_kf_account)
+    invite_kf_worker = method(kf.invite_kf_worker)
+    get_kf_list = method(kf.get_kf_list)
+    get_online_kf_list = method(kf.get_online_kf_list)
+    create_kf_session = method(kf.create_kf_session)
+    close_kf_session = method(kf.close_kf_session)
+    get_kf_session = method(kf.get_kf_session)
+    get_kf_session_list = method(kf.get_kf_session_list)
+    get_kf_wait_case = method(kf.get_kf_wait_case)
+    get_kf_msg_list = method(kf.get_kf_msg_list)
     get_autoreply_info = method(autoreply.get_autoreply_info)
 
     # -- template and subscription messages (模板消息 / 订阅通知) ----------------------------

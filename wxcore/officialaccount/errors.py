@@ -22,6 +22,7 @@ own below its header).
     ├── InvalidTemplateError    40037 (the Mini Program's class, re-exported)
     ├── UserRefusedError        43101 (the Mini Program's class, re-exported)
     ├── CommentError            88000 no comment permission, 88001 no such article, 880xx
+    ├── CustomServiceError      65400-65417 customer-service accounts and sessions
     ├── TemplateDataError       47003 (the Mini Program's class, re-exported)
     └── QuotaError
         └── ReplyQuotaError     45047 too many customer-service messages in this window
@@ -56,6 +57,7 @@ __all__ = [
     "UserRefusedError",
     "TemplateDataError",
     "CommentError",
+    "CustomServiceError",
 ]
 
 
@@ -154,3 +156,16 @@ class CommentError(APIError):
     uses there (a comment that does not exist, a reply too long, a page too large, ...)."""
 
     errcodes = tuple(range(88000, 88011))
+
+
+# -- customer-service management (客服管理) ---------------------------------------------------
+
+
+class CustomServiceError(APIError):
+    """Customer-service accounts and sessions: the new customer service is not enabled
+    (65400), an invalid account (65401) or one not bound to a WeChat ID (65402), a bad
+    nickname (65403) or account (65404), too many accounts (65405), one that exists (65406),
+    no such session (65413), a user served by another agent (65414), a bad record query
+    (65416) or a period over 24 hours (65417); the range 65400-65417 is theirs."""
+
+    errcodes = tuple(range(65400, 65418))
