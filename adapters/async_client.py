@@ -23,6 +23,7 @@ from wxcore.policy import DEFAULT_POLICY, RESUMABLE_ERRORS, CallPolicy, Effect, 
 
 from wxcore.adapters.async_tokens import (
     AsyncCachedTokenProvider,
+    AsyncForceRefreshBudget,
     AsyncTokenProvider,
     AsyncTokenStore,
     Immediate,
@@ -38,7 +39,6 @@ from wxcore.adapters.deadline import deadline
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from wxcore.adapters.tokens import (
     AccessTokenFetcher,
-    ForceRefreshBudget,
     StaticTokenProvider,
     TicketFetcher,
     TokenProvider,
@@ -93,13 +93,13 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
     def _default_token_provider(self, secret: str | None) -> AsyncTokenProvider:
         if not secret:
             return Immediate(StaticTokenProvider(clock=self._clock))
-        # The force_refresh budget is kept in this process: a shared store's budget is
-        # taken synchronously, which would block the event loop.
-        budget = ForceRefreshBudget(clock=self._clock)
+        # Counted in the store when it keeps one (AsyncRedisTokenStore: the sync store's key).
+        budget = AsyncForceRefreshBudget(clock=self._clock, store=self.token_store,
+                                         key=self.store_key("force_refresh"))
         fetcher = AccessTokenFetcher(self.call, self.appid, api=self.token_api,
-                                     clock=self._clock, budget=budget)
+                                     clock=self._clock)
         return AsyncCachedTokenProvider(
-            lambda rejected: arun_steps(fetcher.steps(rejected), self.call),
+            lambda rejected: arun_steps(fetcher.steps(rejected), self.call, budget),
             key=self.store_key("access_token", self.token_api), store=self.token_store,
             clock=self._clock)
 

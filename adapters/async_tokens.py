@@ -10,8 +10,11 @@ steps (:meth:`~wxcore.adapters.tokens.AccessTokenFetcher.steps`) driven with ``a
 the token policy (stable_token, force_refresh within its budget) is written once.
 
 Stores here are async (:class:`AsyncTokenStore`); :class:`AsyncMemoryTokenStore` keeps
-tokens in the process. Sync providers that do no I/O (a static token, the app secret) are
-used through :class:`Immediate`.
+tokens in the process, :class:`~wxcore.adapters.stores.async_redis.AsyncRedisTokenStore` in
+Redis, shared with sync processes: the refresh then runs under the store's lease, so tasks
+of other processes wait for the one fetch too. :class:`AsyncForceRefreshBudget` is
+WeChat's force_refresh budget, counted in such a store when it has one. Sync providers that
+do no I/O (a static token, the app secret) are used through :class:`Immediate`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Generator
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from wxcore.errors import UsageError, WxError
@@ -27,10 +32,12 @@ from wxcore.tokens import DEFAULT_REFRESH_MARGIN, Token
 
 from wxcore.adapters.deadline import deadline, time_left
 from wxcore.adapters.tokens import (
-    DEFAULT_WAIT_TIMEOUT,
     FETCH_DEADLINE,
+    SPEND_FORCE_REFRESH,
+    ForceRefreshBudget,
     TokenProvider,
     TokenWaitTimeout,
+    default_wait_timeout,
 )
 
 __all__ = [
@@ -38,8 +45,10 @@ __all__ = [
     "AsyncTokenStore",
     "AsyncMemoryTokenStore",
     "AsyncCachedTokenProvider",
+    "AsyncForceRefreshBudget",
     "AsyncFetch",
     "Immediate",
+    "LoopLocks",
     "arun_steps",
 ]
 
@@ -60,7 +69,14 @@ class AsyncTokenProvider(Protocol):
 
 
 class AsyncTokenStore(Protocol):
-    """Where an async provider's tokens live (``delete_if``: only if it still holds ``stale``)."""
+    """Where an async provider's tokens live (``delete_if``: only if it still holds ``stale``).
+
+    ``lock(key, blocking)`` is the single-flight lock around a refresh, as in the sync
+    :class:`~wxcore.adapters.tokens.TokenStore`, entered with ``async with``: it yields True
+    when this caller holds it, False when it is busy (``blocking=False``) or when it stopped
+    waiting because someone else stored a new token under ``key`` (the provider then reads
+    it). A store shared between processes makes it a cross-process lease.
+    """
 
     async def load(self, key: str) -> Token | None: ...
 
@@ -68,12 +84,46 @@ class AsyncTokenStore(Protocol):
 
     async def delete_if(self, key: str, stale: Token) -> bool: ...
 
+    def lock(self, key: str, blocking: bool = True) -> AbstractAsyncContextManager[bool]: ...
+
+
+class LoopLocks:
+    """An ``asyncio.Lock`` per key and per event loop (a lock belongs to the loop it first
+    waited in, so a store used from two ``asyncio.run`` calls keeps one set per loop)."""
+
+    def __init__(self) -> None:
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                                 dict[str, asyncio.Lock]]
+        self._by_loop = weakref.WeakKeyDictionary()
+
+    def get(self, key: str) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        locks = self._by_loop.get(loop)
+        if locks is None:
+            locks = self._by_loop[loop] = {}
+        lock = locks.get(key)
+        if lock is None:
+            lock = locks[key] = asyncio.Lock()
+        return lock
+
+    @asynccontextmanager
+    async def hold(self, key: str, blocking: bool = True) -> AsyncIterator[bool]:
+        """Hold ``key``'s lock (True), or yield False at once if busy and not ``blocking``."""
+        lock = self.get(key)
+        if not blocking and lock.locked():
+            yield False
+            return
+        async with lock:
+            yield True
+
 
 class AsyncMemoryTokenStore:
-    """Tokens in this process's memory (one event loop's tasks share them)."""
+    """Tokens in this process's memory (one event loop's tasks share them), with a per-key
+    asyncio lock for single-flight between providers that share the store."""
 
     def __init__(self) -> None:
         self._tokens: dict[str, Token] = {}
+        self._locks = LoopLocks()
 
     async def load(self, key: str) -> Token | None:
         return self._tokens.get(key)
@@ -91,6 +141,9 @@ class AsyncMemoryTokenStore:
             del self._tokens[key]
             return True
         return False
+
+    def lock(self, key: str, blocking: bool = True) -> AbstractAsyncContextManager[bool]:
+        return self._locks.hold(key, blocking)
 
     def __repr__(self) -> str:
         return f"AsyncMemoryTokenStore({len(self._tokens)} keys)"
@@ -116,9 +169,41 @@ class Immediate:
         return f"Immediate({self.provider!r})"
 
 
+class AsyncForceRefreshBudget:
+    """:class:`~wxcore.adapters.tokens.ForceRefreshBudget` for async code (20 a day, 30 s
+    apart, WeChat's day in UTC+8).
+
+    Kept in process memory, unless ``store`` has an async ``take_budget(key, per_day,
+    spacing, now)`` (:class:`~wxcore.adapters.stores.async_redis.AsyncRedisTokenStore` has):
+    then it is counted there under ``key``, with the sync Redis store's script and key, so
+    sync and async processes sharing one Redis spend WeChat's budget together.
+    """
+
+    def __init__(
+        self, per_day: int = 20, spacing: float = 30.0, clock: Callable[[], float] = time.time,
+        *, store: object | None = None, key: str = "",
+    ) -> None:
+        self.per_day = per_day
+        self.spacing = spacing
+        self.key = key
+        self._clock = clock
+        self._local = ForceRefreshBudget(per_day, spacing, clock)
+        self._shared: Callable[[str, int, float, float], Awaitable[bool]] | None = getattr(
+            store, "take_budget", None)
+
+    async def take(self) -> bool:
+        """Use one forced refresh if the budget allows it now."""
+        if self._shared is not None:
+            return await self._shared(self.key, self.per_day, self.spacing, self._clock())
+        return self._local.take()
+
+
 async def arun_steps(steps: Generator[object, Any, R],
-                     run: Callable[[Any], Awaitable[object]]) -> R:
-    """Drive steps with an async call executor (errors thrown back, as in ``run_steps``)."""
+                     run: Callable[[Any], Awaitable[object]],
+                     budget: AsyncForceRefreshBudget | None = None) -> R:
+    """Drive steps with an async call executor, as ``run_steps`` does (errors thrown back);
+    ``budget`` answers :data:`~wxcore.adapters.tokens.SPEND_FORCE_REFRESH` (no budget: no
+    forced refresh)."""
     answer: object = None
     failure: Exception | None = None
     while True:
@@ -128,7 +213,10 @@ async def arun_steps(steps: Generator[object, Any, R],
             return done.value  # type: ignore[no-any-return]
         failure = None
         try:
-            answer = await run(step)
+            if step is SPEND_FORCE_REFRESH:
+                answer = budget is not None and await budget.take()
+            else:
+                answer = await run(step)
         except Exception as exc:
             answer, failure = None, exc
 
@@ -136,7 +224,11 @@ async def arun_steps(steps: Generator[object, Any, R],
 class AsyncCachedTokenProvider:
     """A token cached in ``store`` under ``key``, refreshed single-flight by ``fetch``.
 
-    Waiting for a refresh is bounded by ``wait_timeout`` (and the call's deadline), then
+    Within the loop one task refreshes (the others wait for it and share its outcome); the
+    refresh runs under the store's lock, so with a shared store (Redis) the tasks of other
+    processes, sync or async, wait for the one fetch as well and read its token. Waiting is
+    bounded by ``wait_timeout`` (default: the store's wait plus one fetch, as the sync
+    provider) and the call's deadline, then
     :class:`~wxcore.adapters.tokens.TokenWaitTimeout`; ``fetch_deadline`` bounds one fetch.
     """
 
@@ -148,7 +240,7 @@ class AsyncCachedTokenProvider:
         store: AsyncTokenStore | None = None,
         margin: float = DEFAULT_REFRESH_MARGIN,
         fetch_deadline: float | None = FETCH_DEADLINE,
-        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        wait_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._fetch = fetch
@@ -156,10 +248,11 @@ class AsyncCachedTokenProvider:
         self.store: AsyncTokenStore = store if store is not None else AsyncMemoryTokenStore()
         self.margin = margin
         self.fetch_deadline = fetch_deadline
-        self.wait_timeout = wait_timeout
+        self.wait_timeout = (default_wait_timeout(self.store, fetch_deadline)
+                             if wait_timeout is None else wait_timeout)
         self._clock = clock
         self._rejected: Token | None = None
-        self._flight: asyncio.Task[Token] | None = None
+        self._flight: asyncio.Task[Token | None] | None = None
 
     async def get(self) -> Token:
         token = await self.store.load(self.key)
@@ -167,23 +260,29 @@ class AsyncCachedTokenProvider:
         if token is not None and token.is_fresh(now, self.margin):
             return token
         if token is not None and token.remaining(now) > 0:
-            # Due but still valid: one task refreshes, the others use it meanwhile.
+            # Due but still valid: one task refreshes (if no other process is), the others
+            # use it meanwhile.
             if self._flight is not None:
                 return token
             try:
-                return await self._join()
+                fresh = await self._join(blocking=False)
             except WxError as exc:
                 logger.warning("%s: early refresh failed (%s: %s); the current token is still "
                                "valid for %.0fs", self.key, type(exc).__name__, exc,
                                token.remaining(self._clock()))
                 return token
-        return await self._join()
+            return fresh if fresh is not None else token
+        for _ in range(2):  # a non-blocking flight may hand back nothing: then lead one
+            fresh = await self._join(blocking=True)
+            if fresh is not None and fresh.remaining(self._clock()) > 0:
+                return fresh
+        raise TokenWaitTimeout(f"could not obtain a valid token for {self.key}")
 
-    async def _join(self) -> Token:
+    async def _join(self, blocking: bool) -> Token | None:
         """Start the refresh if none runs, then wait for it and share its outcome."""
         flight = self._flight
         if flight is None:
-            flight = self._flight = asyncio.ensure_future(self._refresh())
+            flight = self._flight = asyncio.ensure_future(self._lead(blocking))
             flight.add_done_callback(self._landed)
         limit = self.wait_timeout
         left = time_left()
@@ -195,13 +294,29 @@ class AsyncCachedTokenProvider:
             raise TokenWaitTimeout(f"{self.key}: waited {limit:.1f}s for the token refresh "
                                    f"without an outcome") from None
 
-    def _landed(self, flight: asyncio.Task[Token]) -> None:
+    def _landed(self, flight: asyncio.Task[Token | None]) -> None:
         if self._flight is flight:
             self._flight = None
         if not flight.cancelled():
             flight.exception()  # retrieved here: waiters that gave up leave no warning
 
+    async def _lead(self, blocking: bool) -> Token | None:
+        """The one refresh of a flight: take the store's lock and fetch, or read what another
+        holder stored. None when ``blocking`` is False and someone else holds the lock."""
+        for _ in range(2):  # twice: the new token may be dropped again before we read it
+            async with self.store.lock(self.key, blocking) as acquired:
+                if acquired:
+                    return await self._refresh()
+            if not blocking:
+                return None
+            token = await self.store.load(self.key)  # another holder stored a new token
+            if token is not None and token.remaining(self._clock()) > 0:
+                return token
+        raise TokenWaitTimeout(f"could not take the refresh lock for {self.key}, and no new "
+                               f"token appeared meanwhile")
+
     async def _refresh(self) -> Token:
+        """Under the lock: re-check the store (someone may have refreshed), else fetch."""
         token = await self.store.load(self.key)
         if token is not None and token.is_fresh(self._clock(), self.margin):
             return token

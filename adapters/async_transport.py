@@ -14,7 +14,7 @@ import asyncio
 import importlib.util
 import random
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from wxcore.errors import TransportError, UsageError
 from wxcore.http import Request, Response
@@ -97,12 +97,13 @@ ASYNC_TRANSPORTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def default_async_transport() -> AsyncTransport:
-    """The preferred async transport whose library is installed."""
+def default_async_transport(**options: Any) -> AsyncTransport:
+    """The preferred async transport whose library is installed, made with ``options``
+    (what both take: ``base_urls``, ``timeout``, ``ca_certs``)."""
     for package, target in ASYNC_TRANSPORTS:
         if importlib.util.find_spec(package) is not None:
             module, name = target.split(":")
             cls = getattr(importlib.import_module(module), name)
-            return cls()  # type: ignore[no-any-return]
+            return cls(**options)  # type: ignore[no-any-return]
     raise UsageError("AsyncClient needs httpx or aiohttp: pip install 'wxcore[httpx]' "
                      "(or 'wxcore[aiohttp]'), or pass transport=")

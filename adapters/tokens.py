@@ -52,6 +52,8 @@ __all__ = [
     "Fetch",
     "Steps",
     "run_steps",
+    "SPEND_FORCE_REFRESH",
+    "default_wait_timeout",
     "TokenWaitTimeout",
     "FETCH_DEADLINE",
     "DEFAULT_LOCK_TTL",
@@ -74,6 +76,27 @@ FETCH_DEADLINE = 25.0
 DEFAULT_LOCK_TTL = FETCH_DEADLINE + 5.0
 #: How long a caller waits for someone else's refresh (the lease, and a little more).
 DEFAULT_WAIT_TIMEOUT = DEFAULT_LOCK_TTL + 5.0
+
+
+class SpendForceRefresh:
+    """What :meth:`AccessTokenFetcher.steps` yields to ask "may one ``force_refresh`` be
+    spent now?". The driver answers True or False from its budget: :func:`run_steps` from a
+    :class:`ForceRefreshBudget`, :func:`~wxcore.adapters.async_tokens.arun_steps` from an
+    :class:`~wxcore.adapters.async_tokens.AsyncForceRefreshBudget` (awaited, as a shared
+    budget is a Redis round trip), so the policy is written once for both."""
+
+    def __repr__(self) -> str:
+        return "SPEND_FORCE_REFRESH"
+
+
+SPEND_FORCE_REFRESH = SpendForceRefresh()
+
+
+def default_wait_timeout(store: object, fetch_deadline: float | None) -> float:
+    """How long a provider's callers wait for a refresh: the store's own wait for someone
+    else's lease (``store.wait_timeout``, when it has one) plus one fetch."""
+    store_wait = getattr(store, "wait_timeout", None) or DEFAULT_WAIT_TIMEOUT
+    return float(store_wait) + (fetch_deadline or FETCH_DEADLINE)
 
 
 @runtime_checkable
@@ -173,8 +196,7 @@ class CachedTokenProvider:
         self.margin = margin
         self.fetch_deadline = fetch_deadline
         if wait_timeout is None:
-            store_wait = getattr(self.store, "wait_timeout", None) or DEFAULT_WAIT_TIMEOUT
-            wait_timeout = float(store_wait) + (fetch_deadline or FETCH_DEADLINE)
+            wait_timeout = default_wait_timeout(self.store, fetch_deadline)
         self._flight: SingleFlight[Token | None] = SingleFlight(key, wait_timeout)
         self._clock = clock
         self._rejected: Token | None = None
@@ -360,16 +382,17 @@ class AccessTokenFetcher:
         self._clock = clock
 
     def __call__(self, rejected: Token | None) -> Token:
-        return run_steps(self.steps(rejected), self._run)
+        return run_steps(self.steps(rejected), self._run, self.budget)
 
     def steps(self, rejected: Token | None) -> Steps:
-        """The fetch as calls to make (yielded; sent their results): sync and async
+        """The fetch as calls to make (yielded; sent their results) and, before a forced
+        refresh, :data:`SPEND_FORCE_REFRESH` (sent the budget's answer): sync and async
         executors drive the same steps (:func:`run_steps`)."""
         if self.api == "token":
             return (yield from self._get(fetch_access_token(self.appid)))
         token = yield from self._get(fetch_stable_access_token(self.appid))
         if rejected is not None and token.value == rejected.value:
-            if self.budget.take():
+            if (yield SPEND_FORCE_REFRESH):
                 logger.warning("%s: WeChat rejected the current stable token; forcing a refresh",
                                self.appid)
                 token = yield from self._get(
@@ -409,9 +432,11 @@ class TicketFetcher:
         return token_from_result(result, now)  # type: ignore[arg-type]
 
 
-def run_steps(steps: Generator[object, Any, R], run: Callable[..., object]) -> R:
-    """Drive steps (a fetcher's, a component flow's) with a sync call executor; an error of
-    ``run`` is thrown into the steps at the step that failed, so they may react to it."""
+def run_steps(steps: Generator[object, Any, R], run: Callable[..., object],
+              budget: ForceRefreshBudget | None = None) -> R:
+    """Drive steps (a fetcher's, a component flow's) with a sync call executor; ``budget``
+    answers :data:`SPEND_FORCE_REFRESH` (no budget: no forced refresh). An error of ``run``
+    (or of the budget) is thrown into the steps at the step that failed, so they may react."""
     answer: object = None
     failure: Exception | None = None
     while True:
@@ -421,6 +446,9 @@ def run_steps(steps: Generator[object, Any, R], run: Callable[..., object]) -> R
             return done.value  # type: ignore[no-any-return]
         failure = None
         try:
-            answer = run(step)
+            if step is SPEND_FORCE_REFRESH:
+                answer = budget is not None and budget.take()
+            else:
+                answer = run(step)
         except Exception as exc:
             answer, failure = None, exc

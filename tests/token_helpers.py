@@ -1,5 +1,6 @@
-"""Helpers shared by the token tests (providers, the cache and Redis stores, the client):
-a fetch that holds its callers so they really overlap, and ways to run many callers at once."""
+"""Helpers shared by the token tests (providers, the cache and Redis stores, the client, the
+token service): a fetch that holds its callers so they really overlap, ways to run many
+callers at once, and a token service that counts what it answers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from wxcore.tokens import Token
+
+from wxcore.adapters.token_server import TokenService
 
 T = TypeVar("T")
 
@@ -66,3 +69,15 @@ def stampede(providers: Iterable[Any], per_provider: int, fetch: HeldFetch) -> l
     for t in threads:
         t.join()
     return seen
+
+
+class CountingService(TokenService):
+    """A token service that counts the token requests it answers (``asked``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked = 0
+
+    def answer(self, appid: str, kind: str) -> dict[str, object] | None:
+        self.asked += 1
+        return super().answer(appid, kind)

@@ -4,11 +4,14 @@
   with a cross-process lease lock, waiters that watch instead of fetching, and
   compare-and-delete invalidation;
 * :class:`~wxcore.adapters.stores.cache.CacheTokenStore` -- any get/set cache object, such as
-  Django's ``django.core.cache.cache``.
+  Django's ``django.core.cache.cache``;
+* :class:`~wxcore.adapters.stores.async_redis.AsyncRedisTokenStore` -- Redis for asyncio
+  clients, with the sync Redis store's keys, scripts and lease (the two share tokens).
 
-Both implement :class:`~wxcore.adapters.tokens.TokenStore`; give one to a client as
+The first two implement :class:`~wxcore.adapters.tokens.TokenStore`, the last
+:class:`~wxcore.adapters.async_tokens.AsyncTokenStore`; give one to a client as
 ``token_store=``. Keys follow :func:`token_key`: ``wxcore:{appid}:{kind}[:{variant}]``.
-The Redis store is imported on first use, so this package works without redis-py installed.
+The Redis stores are imported on first use, so this package works without redis-py installed.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from wxcore.errors import UsageError
 from wxcore.adapters.stores.cache import CacheTokenStore
 
 if TYPE_CHECKING:
+    from wxcore.adapters.stores.async_redis import AsyncRedisTokenStore
     from wxcore.adapters.stores.redis import RedisTokenStore
 
-__all__ = ["RedisTokenStore", "CacheTokenStore", "token_key", "TOKEN_KINDS"]
+__all__ = ["RedisTokenStore", "AsyncRedisTokenStore", "CacheTokenStore", "token_key",
+           "TOKEN_KINDS"]
 
 #: The kinds of cached credentials and the variants each is kept under.
 TOKEN_KINDS: dict[str, str] = {
@@ -54,4 +59,8 @@ def __getattr__(name: str) -> Any:
         from wxcore.adapters.stores.redis import RedisTokenStore
 
         return RedisTokenStore
+    if name == "AsyncRedisTokenStore":
+        from wxcore.adapters.stores.async_redis import AsyncRedisTokenStore
+
+        return AsyncRedisTokenStore
     raise AttributeError(name)

@@ -64,7 +64,7 @@ class Backoff:
     """Pauses of ``first`` seconds growing by half up to ``cap``, with jitter, until ``limit``.
 
     Jitter keeps many waiters from polling in lock step. ``wait()`` returns False once the
-    total time since creation passed ``limit``.
+    total time since creation passed ``limit``; async code awaits :meth:`next_pause` instead.
     """
 
     def __init__(self, limit: float, first: float = 0.005, cap: float = 0.05,
@@ -77,9 +77,17 @@ class Backoff:
         self._monotonic = monotonic
 
     def wait(self) -> bool:
+        pause = self.next_pause()
+        if pause is None:
+            return False
+        self._sleep(pause)
+        return True
+
+    def next_pause(self) -> float | None:
+        """The next pause to take (an async waiter awaits it), or None once past ``limit``."""
         left = self._deadline - self._monotonic()
         if left <= 0:
-            return False
-        self._sleep(min(left, self._next * random.uniform(0.5, 1.0)))
+            return None
+        pause = min(left, self._next * random.uniform(0.5, 1.0))
         self._next = min(self._cap, self._next * 1.5)
-        return True
+        return pause

@@ -17,15 +17,26 @@ import os
 import pathlib
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import pytest
 
+from wxcore.tokens import Token
+
 from wxcore.adapters.aiohttp_transport import AiohttpTransport
 from wxcore.adapters.async_miniprogram import AsyncMiniProgram
+from wxcore.adapters.async_token_remote import AsyncRemoteTokenProvider
+from wxcore.adapters.client import Client
 from wxcore.adapters.httpx_transport import HttpxAsyncTransport
 from wxcore.adapters.sandbox import AsyncSandboxTransport, SandboxServer, WeChatSandbox, phone_code
+from wxcore.adapters.stores import token_key
+from wxcore.adapters.stores.async_redis import AsyncRedisTokenStore
+from wxcore.adapters.stores.redis import RedisTokenStore
+from wxcore.adapters.token_server import TokenServer, TokenService
+from wxcore.adapters.transport import Urllib3Transport
 
 SLOW = 0.25  # seconds one callback may hold the loop
+T = TypeVar("T")
 
 
 def slow_callbacks(work: Callable[[], Awaitable[None]],
@@ -60,6 +71,16 @@ def slow_callbacks(work: Callable[[], Awaitable[None]],
     return slow
 
 
+async def many(call: Callable[[], Awaitable[T]], n: int = 100) -> list[T]:
+    """``call()`` in ``n`` concurrent tasks, started 25 per loop step: in debug mode each
+    task's creation records a stack, and 100 of them in one step would hold the loop."""
+    tasks: list[asyncio.Future[T]] = []
+    for start in range(0, n, 25):
+        tasks += [asyncio.ensure_future(call()) for _ in range(min(25, n - start))]
+        await asyncio.sleep(0)
+    return list(await asyncio.gather(*tasks))
+
+
 def test_the_check_catches_a_blocking_call(caplog: pytest.LogCaptureFixture) -> None:
     async def blocking() -> None:
         time.sleep(SLOW * 1.5)
@@ -86,5 +107,48 @@ def test_async_clients_never_hold_the_loop(sandbox_server: SandboxServer, tmp_pa
         media_id = (await mp.super_resolution(img=image)).media_id
         await mp.get_temp_media(media_id, tmp_path / "copy.png")
         assert (tmp_path / "copy.png").read_bytes() == image.read_bytes()
+
+    assert slow_callbacks(work, caplog) == []
+
+
+def test_shared_tokens_never_hold_the_loop(sandbox_server: SandboxServer, redis_url: str,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    """Tokens shared through Redis (a cold token for 100 tasks, a sync process's lease
+    waited out, a forced refresh counted in Redis) and through the token service."""
+    app = sandbox_server.sandbox.default_app
+    key = token_key(app.appid, "access_token", "stable")
+    sync_store = RedisTokenStore(redis_url)
+    sync_store.redis.flushdb()
+    service = TokenService.for_clients([Client(
+        app.appid, app.secret, transport=Urllib3Transport.for_base_url(sandbox_server.base_url))])
+
+    def sync_refresh(token: Token) -> None:
+        """Another process's refresh: hold the lease a while, then store a new token."""
+        with sync_store.lock(key) as held:
+            assert held
+            time.sleep(SLOW * 2)
+            sync_store.save(key, token)
+
+    async def work() -> None:
+        async with AsyncRedisTokenStore(redis_url, max_connections=8) as store:
+            mp = AsyncMiniProgram(app.appid, app.secret, token_store=store,
+                                  transport=AiohttpTransport.for_base_url(sandbox_server.base_url))
+            async with mp:
+                tokens = await many(mp.get_access_token)
+                assert len(set(tokens)) == 1
+                await mp.token_provider.invalidate(Token(value=tokens[0]))  # force_refresh
+                assert await mp.get_access_token() != tokens[0]
+                await store.save(key, Token(value="81_expired", expires_at=time.time() - 1))
+                fresh = Token(value="81_from_sync", expires_at=time.time() + 7200)
+                holder = asyncio.ensure_future(asyncio.to_thread(sync_refresh, fresh))
+                await asyncio.sleep(SLOW / 2)  # the sync process holds the lease by now
+                waited = await many(mp.get_access_token)
+                await holder
+                assert set(waited) == {fresh.value}
+        with TokenServer(service, "s3cret-shared-by-the-fleet") as server:
+            async with AsyncRemoteTokenProvider(server.base_url, app.appid,
+                                                secret="s3cret-shared-by-the-fleet") as remote:
+                served = await many(remote.get)
+                assert len({t.value for t in served}) == 1
 
     assert slow_callbacks(work, caplog) == []

@@ -33,7 +33,10 @@ class Workers:
 
     @staticmethod
     def start(config: dict[str, Any]) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, str(WORKER), json.dumps(config)],
+        """A worker process: ``_worker.py`` (threads), or the script ``config["script"]``
+        names (``_async_worker.py``: asyncio tasks)."""
+        script = WORKER.with_name(config.get("script", WORKER.name))
+        return subprocess.Popen([sys.executable, str(script), json.dumps(config)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def run(self, configs: list[dict[str, Any]], timeout: float = 60.0) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 from support import free_port
+from token_helpers import CountingService
 import urllib3
 
 from wxcore.errors import TokenError, UsageError
@@ -147,23 +148,12 @@ def test_a_silent_service_times_out() -> None:
             remote.get()
 
 
-class CountingService(TokenService):
-    """A token service that counts the token requests it answers."""
-
-    asked = 0
-
-    def answer(self, appid: str, kind: str) -> dict[str, object] | None:
-        type(self).asked += 1
-        return super().answer(appid, kind)
-
-
 def test_threads_of_a_remote_provider_share_one_failed_request() -> None:
     sandbox = WeChatSandbox()
     sandbox.inject(Fault("errcode", times=10_000, path=STABLE))  # WeChat busy for everyone
     app = sandbox.default_app
     client = Client(app.appid, app.secret, transport=SandboxTransport(sandbox),
                     sleep=lambda s: time.sleep(s / 10))
-    CountingService.asked = 0
     service = CountingService(TokenService.for_clients([client]).providers)
     with TokenServer(service, SECRET) as server:
         remote = RemoteTokenProvider(server.base_url, app.appid, secret=SECRET)
@@ -183,7 +173,7 @@ def test_threads_of_a_remote_provider_share_one_failed_request() -> None:
         for t in threads:
             t.join()
     assert len(errors) == 16 and all("HTTP 502" in str(e) for e in errors)
-    assert CountingService.asked == 1 and sandbox.calls[STABLE] == 3
+    assert service.asked == 1 and sandbox.calls[STABLE] == 3
 
 
 def test_wrong_secret_and_upstream_failures_are_explained(
