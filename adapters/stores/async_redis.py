@@ -3,7 +3,7 @@
 It is :class:`~wxcore.adapters.stores.redis.RedisTokenStore` with every Redis call awaited:
 the same keys, the same Lua scripts, the same lease (``SET <key>:lock <owner> NX PX``,
 released by an owner-checked delete) and the same force_refresh budget hash
-(:mod:`wxcore.adapters.stores._redis_scheme` holds them once). So sync and async processes
+(``adapters/stores/_redis_scheme.py`` holds them once). So sync and async processes
 on one Redis share one token: whichever finds it stale first takes the lease and fetches,
 and the others -- threads or tasks, in any process -- watch for the new token instead of
 fetching. Plugged into an :class:`~wxcore.adapters.async_client.AsyncClient` as
