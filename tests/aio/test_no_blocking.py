@@ -98,9 +98,9 @@ def test_async_clients_never_hold_the_loop(sandbox_server: SandboxServer, tmp_pa
         for transport in (HttpxAsyncTransport.for_base_url(sandbox_server.base_url),
                           AiohttpTransport.for_base_url(sandbox_server.base_url)):
             async with AsyncMiniProgram(app.appid, app.secret, transport=transport) as mp:
-                await asyncio.gather(*(mp.get_access_token() for _ in range(200)))
-                await asyncio.gather(*(mp.get_phone_number(
-                    phone_code(sandbox_server.sandbox, "13912345678")) for _ in range(20)))
+                await many(mp.get_access_token, 200)
+                await many(lambda: mp.get_phone_number(
+                    phone_code(sandbox_server.sandbox, "13912345678")), 20)
         local = memory.default_app
         mp = AsyncMiniProgram(local.appid, local.secret, transport=AsyncSandboxTransport(memory))
         image.write_bytes((await mp.get_wxacode("pages/a")).content)
