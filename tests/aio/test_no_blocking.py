@@ -13,6 +13,7 @@ for asyncio's other checks; the harness itself is checked to catch a blocking ca
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import pathlib
 import time
@@ -62,11 +63,14 @@ def slow_callbacks(work: Callable[[], Awaitable[None]],
         await work()
 
     caplog.clear()
+    gc.collect()
+    gc.disable()  # a collection over the whole suite's heap is no blocking call, yet long
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(asyncio.events.Handle, "_run", timed)
             asyncio.run(main(), debug=True)
     finally:
+        gc.enable()
         os.close(schedstat)
     return slow
 
