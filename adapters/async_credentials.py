@@ -18,7 +18,7 @@ and refresh tokens.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 from wxcore.errors import UsageError
 
@@ -143,8 +143,14 @@ class AsyncRedisCredentialStore:
 
 def as_async_credential_store(store: AsyncCredentialStore | CredentialStore) -> AsyncCredentialStore:
     """``store`` if it is async, else the sync one run off the loop."""
-    if isinstance(store, (ThreadedCredentialStore, AsyncRedisCredentialStore)):
+    if _is_async(store):
         return store
-    if asyncio.iscoroutinefunction(getattr(store, "get", None)):
-        return store  # type: ignore[return-value]
-    return ThreadedCredentialStore(store)  # type: ignore[arg-type]
+    if isinstance(store, CredentialStore):
+        return ThreadedCredentialStore(store)
+    raise UsageError(f"a credential store needs get, put, delete and keys (got {store!r})")
+
+
+def _is_async(store: object) -> TypeGuard[AsyncCredentialStore]:
+    return isinstance(store, (ThreadedCredentialStore, AsyncRedisCredentialStore)) or (
+        isinstance(store, AsyncCredentialStore)
+        and asyncio.iscoroutinefunction(getattr(store, "get", None)))

@@ -28,13 +28,15 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import pytest
 
 if TYPE_CHECKING:
+    from pluggy import Result
+
     from wxcore.adapters.async_client import AsyncClient
     from wxcore.adapters.async_transport import AsyncTransport
     from wxcore.adapters.cassette import (
@@ -122,10 +124,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
+                              ) -> Generator[None, Result[pytest.TestReport], None]:
     """Keep each phase's report on the item, so the fixture knows whether the test passed."""
     outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
+    report = outcome.get_result()
     item.stash.setdefault(_REPORTS, {})[report.when] = report
 
 

@@ -76,6 +76,8 @@ class WxResult(msgspec.Struct, kw_only=True, dict=True):
         return all(getattr(self, name) == getattr(other, name)
                    for name in self.__struct_fields__ if name != "_raw")
 
+    # equal by value yet mutable: unhashable, as Python makes any class defining __eq__;
+    # typeshed types object.__hash__ as a method, hence the ignore
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
@@ -232,7 +234,7 @@ class Endpoint(Generic[T]):
             if result.errcode:
                 raise self._api_error(result.errcode, result.errmsg)
             result._raw = body
-            return result  # type: ignore[no-any-return]
+            return result  # type: ignore[no-any-return]  # _decoder decodes self.result: a T
         # Not the success shape: an error envelope, or a body the endpoint does not document.
         self._raise_if_api_error(body)
         raise DecodeError(
@@ -276,7 +278,7 @@ class Endpoint(Generic[T]):
             filename = disposition.split("filename=", 1)[1].strip().strip('"')
         media = Media(content=body, content_type=response.content_type, filename=filename,
                       headers=dict(response.headers))
-        return media  # type: ignore[return-value]
+        return media  # type: ignore[return-value]  # a binary endpoint's T is Media
 
 
 class Call(Generic[T]):
@@ -332,8 +334,9 @@ class TableBuilder(Generic[T]):
     def __signature__(self) -> inspect.Signature:
         signature = inspect.signature(type(self).__call__)
         parameters = list(signature.parameters.values())[1:]  # without self
-        return signature.replace(parameters=parameters,
-                                 return_annotation=Call[self.endpoint.result])  # type: ignore[name-defined]
+        # Call[...] of a runtime class: for inspect and help(), not a static annotation
+        returns = Call[self.endpoint.result]  # type: ignore[name-defined]
+        return signature.replace(parameters=parameters, return_annotation=returns)
 
     def __repr__(self) -> str:
         return f"<builder {self.__name__} for {self.endpoint.method} {self.endpoint.path}>"

@@ -15,8 +15,13 @@ import redis.asyncio
 from component_support import AES_KEY, COMPONENT_SECRET, PUSH_TOKEN
 
 from wxcore import AsyncComponent, Component
-from wxcore.adapters.async_credentials import AsyncRedisCredentialStore, ThreadedCredentialStore
+from wxcore.adapters.async_credentials import (
+    AsyncRedisCredentialStore,
+    ThreadedCredentialStore,
+    as_async_credential_store,
+)
 from wxcore.adapters.credentials import (
+    MemoryCredentialStore,
     RedisCredentialStore,
     SQLiteCredentialStore,
     Stored,
@@ -121,3 +126,30 @@ def test_sqlite_runs_in_worker_threads(tmp_path: pathlib.Path,
     assert read == Stored("ticket@@@t", 3.0) and keys == [key]
     assert threads and loop_thread not in threads
     assert SQLiteCredentialStore(path).get(key) is None
+
+
+class _OwnAsyncStore:
+    """A user's async store: the four methods as coroutines."""
+
+    async def get(self, key: str) -> Stored | None:
+        return None
+
+    async def put(self, key: str, value: str, updated_at: float) -> None:
+        pass
+
+    async def delete(self, key: str) -> None:
+        pass
+
+    async def keys(self, prefix: str) -> list[str]:
+        return []
+
+
+def test_a_store_is_taken_as_async_run_off_the_loop_or_refused() -> None:
+    memory = MemoryCredentialStore()
+    wrapped = as_async_credential_store(memory)
+    assert isinstance(wrapped, ThreadedCredentialStore) and wrapped.store is memory
+    assert as_async_credential_store(wrapped) is wrapped
+    own = _OwnAsyncStore()
+    assert as_async_credential_store(own) is own
+    with pytest.raises(UsageError, match="needs get, put, delete and keys"):
+        as_async_credential_store(object())

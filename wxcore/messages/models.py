@@ -47,6 +47,8 @@ class _Push(msgspec.Struct, kw_only=True, dict=True):
     parsed field exactly as received; it is empty for instances built by hand.
     """
 
+    # A ClassVar so that msgspec leaves it out of the fields; each parsed push sets its own
+    # in its __dict__ (dict=True), which mypy refuses for a ClassVar, hence two ignores.
     raw: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
     #: fields holding a list that WeChat sends as one object when it has one item
@@ -437,7 +439,7 @@ def _generic(fields: dict[str, Any]) -> GenericMessage:
         CreateTime=create_time, MsgType=text("MsgType"), Event=text("Event"),
         InfoType=text("InfoType"), AppId=text("AppId"),
     )
-    message.raw = fields  # type: ignore[misc]
+    message.raw = fields  # type: ignore[misc]  # per instance: see _Push.raw
     return message
 
 
@@ -458,7 +460,7 @@ def parse_message(fields: dict[str, Any]) -> Push:
         message = msgspec.convert(data, cls, strict=False)
     except msgspec.ValidationError as exc:
         raise MessageFormatError(f"{cls.__name__}: {exc}") from None
-    message.raw = fields  # type: ignore[misc]
+    message.raw = fields  # type: ignore[misc]  # per instance: see _Push.raw
     return cast(Push, message)
 
 
