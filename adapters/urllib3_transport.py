@@ -21,14 +21,16 @@ and the facades stay free of it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3._collections import HTTPHeaderDict
 from urllib3.exceptions import HTTPError
 from urllib3.exceptions import ReadTimeoutError as _Urllib3ReadTimeout
+from urllib3.util import parse_url
 
 from wxcore.errors import ConnectError, UsageError
 from wxcore.http import Request, Response
@@ -49,6 +51,17 @@ __all__ = ["Urllib3Transport", "DEFAULT_TIMEOUT"]
 #: Connect and read timeouts in seconds. WeChat answers in well under a second normally;
 #: these bound a stuck connection instead of waiting forever.
 DEFAULT_TIMEOUT = urllib3.Timeout(connect=DEFAULT_TIMEOUTS[0], read=DEFAULT_TIMEOUTS[1])
+
+
+def _uncut_from(timeout: urllib3.Timeout) -> float:
+    """Seconds left before a deadline from which cutting ``timeout`` changes nothing: with
+    at least connect + read left, urllib3 would take both timeouts as they are."""
+    connect, read, total = timeout.connect_timeout, timeout.read_timeout, timeout.total
+    if isinstance(total, (int, float)) or not all(
+            isinstance(t, (int, float)) for t in (connect, read)):
+        return float("inf")
+    return float(connect) + float(read)  # type: ignore[arg-type]
+
 
 # -- knowing whether the request left ------------------------------------------------------
 
@@ -85,6 +98,32 @@ class _HTTPSPool(HTTPSConnectionPool):
 
 _POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
 
+class ResponseHeaders(Mapping[str, str]):
+    """urllib3's case-insensitive response headers, seen with lower-case names.
+
+    A view, not a copy: copying every header into a dict cost more than the rest of the
+    transport's own work per call, and most callers read one header or none. A header sent
+    more than once reads as its values joined by ", " (as urllib3 gives it).
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: HTTPHeaderDict) -> None:
+        self._raw = raw
+
+    def __getitem__(self, name: str) -> str:
+        return self._raw[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name.lower() for name in self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 class Urllib3Transport:
     """The default transport, over urllib3.
 
@@ -118,6 +157,7 @@ class Urllib3Transport:
         self._lock = threading.Lock()
         self.timeout = (timeout if isinstance(timeout, urllib3.Timeout)
                         else urllib3.Timeout(connect=timeout, read=timeout))
+        self._uncut_from = _uncut_from(self.timeout)
         if proxy_url is not None:
             if proxy is not None:
                 raise UsageError("give proxy= or its older name proxy_url=, not both")
@@ -130,6 +170,9 @@ class Urllib3Transport:
         # made on the first request: an idle client holds no urllib3 pool (about 1 KiB)
         self._direct: urllib3.PoolManager | None = None
         self._proxy_pools: dict[str, urllib3.PoolManager] = {}
+        # base URL -> (its pool, the base's path) when it is reached directly; False when
+        # through a proxy (the proxy manager takes the whole URL)
+        self._routes_by_base: dict[str, tuple[HTTPConnectionPool, str] | Literal[False]] = {}
         redact_library_logs(URLLIB3_LOGGERS)
 
     @classmethod
@@ -167,6 +210,19 @@ class Urllib3Transport:
         """The proxy a request to ``url`` goes through (None: directly)."""
         return self._proxies.for_url(url)
 
+    def _direct_route(self, base: str) -> tuple[HTTPConnectionPool, str] | None:
+        """The connection pool and path prefix of ``base`` when it is reached directly (None
+        through a proxy), kept so that a send skips the pool manager's URL parsing and pool
+        look-up."""
+        route = self._routes_by_base.get(base)
+        if route is None or (route and route[0].pool is None):  # new, or its pool closed
+            route = False
+            if self.proxy_for(base) is None:
+                route = (self._pool.connection_from_url(base), parse_url(base).path or "")
+            with self._lock:
+                self._routes_by_base[base] = route
+        return route or None
+
     def _pool_for(self, url: str) -> urllib3.PoolManager:
         proxy = self.proxy_for(url)
         if proxy is None:
@@ -186,7 +242,7 @@ class Urllib3Transport:
 
     def _timeout(self, left: float | None) -> urllib3.Timeout:
         """The timeouts for one attempt, cut to the time left before the deadline."""
-        if left is None:
+        if left is None or left >= self._uncut_from:
             return self.timeout
         bounded = self.timeout.clone()
         total = bounded.total
@@ -203,16 +259,17 @@ class Urllib3Transport:
             timeout = self._timeout(self.routes.attempt_time(request.endpoint, base, last))
             _sending.sent = False
             try:
-                raw = self._pool_for(url).urlopen(
-                    request.method,
-                    url,
-                    body=request.body or None,
-                    headers=headers,
-                    retries=False,
-                    redirect=False,
-                    timeout=timeout,
-                    preload_content=True,
-                )
+                direct = self._direct_route(base)
+                if direct is not None:
+                    pool, prefix = direct
+                    raw = pool.urlopen(request.method, prefix + target, body=request.body or None,
+                                       headers=headers, retries=False, redirect=False,
+                                       assert_same_host=False, timeout=timeout,
+                                       preload_content=True)
+                else:
+                    raw = self._pool_for(url).urlopen(
+                        request.method, url, body=request.body or None, headers=headers,
+                        retries=False, redirect=False, timeout=timeout, preload_content=True)
             except _Urllib3ReadTimeout:
                 raise read_timeout_error(request, url) from None
             except HTTPError as exc:
@@ -221,15 +278,18 @@ class Urllib3Transport:
                 last = self.routes.unreachable(request, plan, attempt, url, reason_of(exc))
                 continue
             self.routes.reached(request.host, index)
-            return Response(
-                status=raw.status,
-                body=raw.data,
-                headers={k.lower(): v for k, v in raw.headers.items()},
-            )
+            return Response(status=raw.status, body=raw.data,
+                            headers=ResponseHeaders(raw.headers))
         assert last is not None
         raise last
 
     def close(self) -> None:
+        with self._lock:
+            routes = list(self._routes_by_base.values())
+            self._routes_by_base.clear()
+        for route in routes:  # pools the manager may no longer hold (it keeps 10)
+            if route:
+                route[0].close()
         if self._direct is not None:
             self._direct.clear()
         for pool in list(self._proxy_pools.values()):

@@ -93,9 +93,11 @@ async def rate(call: AsyncCall, tasks: int, window: float) -> float:
     counts = [0] * tasks
 
     async def loop(index: int) -> None:
-        while time.perf_counter() < stop:
+        while True:  # at least one call, however late the task starts
             await call()
             counts[index] += 1
+            if time.perf_counter() >= stop:
+                break
 
     start = time.perf_counter()
     await asyncio.gather(*(loop(i) for i in range(tasks)))

@@ -12,19 +12,16 @@ measured within one run):
    memory, beside hand-written floors (build the URL, JSON-encode a body, one msgspec
    decode): a GET with a query (target >= 0.8 of the floor) and a POST with a JSON body
    (target >= 0.6), as the median and spread of paired rounds. ``--instructions`` also
-   counts instructions per call under valgrind (callgrind), which stays steady when the
-   machine is busy.
+   gives the ratios of instructions per call under callgrind (instructions.py, the same
+   counting as ``run.py --instructions``), which stay steady when the machine is busy.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
-import re
-import shutil
 import socket
 import statistics
-import subprocess
 import sys
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -183,43 +180,22 @@ def bench_in_process(rounds: int = 7) -> dict[str, list[float]]:
     return ratios
 
 
-def count_instructions(case: str, which: int, calls: int) -> int:
-    """Instructions of ``calls`` calls of one side of a case, under valgrind's callgrind:
-    a count that does not depend on what else the machine is doing."""
-    out = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-         __file__, "--run", case, str(which), str(calls)],
-        capture_output=True, text=True, check=True).stderr
-    return int(re.search(r"Collected : (\d+)", out).group(1))  # type: ignore[union-attr]
-
-
 def instruction_ratios(calls: int = 2000) -> dict[str, float]:
-    """Per case, floor instructions per call / wxcore instructions per call."""
-    result = {}
-    for case in in_process_cases():
-        per_call = []
-        for which in (0, 1):
-            base = count_instructions(case, which, 0)
-            per_call.append((count_instructions(case, which, calls) - base) / calls)
-        result[case] = per_call[0] / per_call[1]
-    return result
+    """Per case, wxcore's calls per instruction over the floor's (instructions.py)."""
+    import instructions
+
+    return {case: instructions.ratio(("sides:side", (case, "wxcore")),
+                                     ("sides:side", (case, "floor")), calls)
+            for case in in_process_cases()}
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--run"]:  # one side of a case, for count_instructions
-        case, which, calls = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        fn = in_process_cases()[case][which]
-        for _ in range(100):
-            fn()
-        for _ in range(calls):
-            fn()
-        return
     targets = {"get": 0.8, "post_json": 0.6}
     print("in-process (transport answers from memory): wxcore calls/s over the floor's")
     for name, ratios in bench_in_process().items():
         print(f"  {name:10s} median {statistics.median(ratios):.2f}  "
               f"(spread {min(ratios):.2f}-{max(ratios):.2f}; target >= {targets[name]})")
-    if "--instructions" in sys.argv and shutil.which("valgrind"):
+    if "--instructions" in sys.argv:
         print("in-process, instructions per call (callgrind; steady on a busy machine)")
         for name, ratio in instruction_ratios().items():
             print(f"  {name:10s} {ratio:.2f} of the floor's (target >= {targets[name]})")

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import redis
@@ -123,21 +123,51 @@ def bench_gets(redis_url: str, seconds: float) -> None:
 
 def worker(cfg: dict[str, object]) -> None:
     """One process of the stampede: T threads get the token as soon as 'go' is set."""
+    if cfg.get("sdk") == "wechatpy":
+        return wechatpy_worker(cfg)
     store: TokenStore = (RedisTokenStore(str(cfg["redis"])) if cfg["shared"]
                          else MemoryTokenStore())
     client = Client(str(cfg["appid"]), str(cfg["secret"]), token_store=store,
                     transport=Urllib3Transport.for_base_url(str(cfg["base"])))
     if not cfg["shared"]:  # the baseline's own cache holds the same stale token
         store.save(KEY, Token(value="81_stale", expires_at=time.time() - 1))
-    # Warm up as a long-running process would be: T pooled connections (Redis, sandbox).
-    barrier = threading.Barrier(int(cfg["threads"]))  # type: ignore[call-overload]
 
     def warm() -> None:
-        barrier.wait()
         store.load(KEY + ":warm-up")
         client.transport.send(_PING)
 
-    warmers = [threading.Thread(target=warm) for _ in range(barrier.parties)]
+    released(cfg, warm, client.get_access_token)
+
+
+def wechatpy_worker(cfg: dict[str, object]) -> None:
+    """The same process with wechatpy 1.8.18: a ``WeChatClient`` keeping its token in its
+    ``RedisStorage`` on the same Redis (which holds no token for it)."""
+    import peers
+    from wechatpy.session.redisstorage import RedisStorage
+
+    shared = redis.Redis.from_url(str(cfg["redis"]))
+    client = peers.token_client(str(cfg["base"]), str(cfg["appid"]), str(cfg["secret"]),
+                                RedisStorage(shared))
+
+    def warm() -> None:
+        shared.get(KEY + ":warm-up")
+        client._http.get(str(cfg["base"]) + _PING.path)
+
+    released(cfg, warm, lambda: client.access_token)
+
+
+def released(cfg: dict[str, object], warm: Callable[[], object],
+             get_token: Callable[[], object]) -> None:
+    """Warm up (as a long-running process would be: T pooled connections to Redis and the
+    sandbox), report ready, wait for 'go', then T threads call ``get_token`` at once; the
+    waits are printed as JSON."""
+    barrier = threading.Barrier(int(cfg["threads"]))  # type: ignore[call-overload]
+
+    def warm_one() -> None:
+        barrier.wait()
+        warm()
+
+    warmers = [threading.Thread(target=warm_one) for _ in range(barrier.parties)]
     for t in warmers:
         t.start()
     for t in warmers:
@@ -152,7 +182,7 @@ def worker(cfg: dict[str, object]) -> None:
     waits: list[float] = []
 
     def one() -> None:
-        client.get_access_token()
+        get_token()
         waits.append(time.time() - started)
 
     threads = [threading.Thread(target=one) for _ in range(int(cfg["threads"]))]  # type: ignore[call-overload]
@@ -163,8 +193,10 @@ def worker(cfg: dict[str, object]) -> None:
     print(json.dumps(waits))
 
 
-def stampede(redis_url: str, processes: int, threads: int, shared: bool) -> tuple[int, float, float]:
-    """(upstream fetches, median wait, time until the last thread had a token)."""
+def stampede(redis_url: str, processes: int, threads: int, shared: bool,
+             sdk: str = "wxcore") -> tuple[int, float, float]:
+    """(upstream fetches, median wait, time until the last thread had a token); ``sdk``
+    "wechatpy" runs wechatpy 1.8.18 with its Redis session storage instead."""
     control = redis.Redis.from_url(redis_url)
     control.flushdb()
     with SandboxServer(WeChatSandbox()) as sandbox_server:
@@ -172,7 +204,8 @@ def stampede(redis_url: str, processes: int, threads: int, shared: bool) -> tupl
         RedisTokenStore(redis_url).save(KEY, Token(value="81_stale", expires_at=time.time() - 1))
         run = f"stampede-{shared}-{time.time_ns()}"
         cfg = {"redis": redis_url, "base": sandbox_server.base_url, "appid": app.appid,
-               "secret": app.secret, "threads": threads, "shared": shared, "run": run}
+               "secret": app.secret, "threads": threads, "shared": shared, "run": run,
+               "sdk": sdk}
         procs = [subprocess.Popen([sys.executable, __file__, "--worker", json.dumps(cfg)],
                                   stdout=subprocess.PIPE, text=True) for _ in range(processes)]
         while int(control.get(f"{run}:ready") or 0) < processes:
@@ -180,7 +213,8 @@ def stampede(redis_url: str, processes: int, threads: int, shared: bool) -> tupl
         time.sleep(0.2)  # let every worker reach its poll loop
         control.set(f"{run}:go", repr(time.time()))
         waits = [w for p in procs for w in json.loads(p.communicate()[0].strip().splitlines()[-1])]
-        fetches = sandbox_server.sandbox.calls["/cgi-bin/stable_token"]
+        fetches = sandbox_server.sandbox.calls[
+            "/cgi-bin/stable_token" if sdk == "wxcore" else "/cgi-bin/token"]
     return fetches, statistics.median(waits), max(waits)
 
 

@@ -7,7 +7,6 @@ Each function returns a zero-argument callable (one message, one call, ...) or a
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -122,21 +121,11 @@ def idle_client(appid: str, secret: str) -> object:
     return WeChatClient(appid, secret)
 
 
-def stampede(base_url: str, appid: str, secret: str, threads: int) -> None:
-    """``threads`` threads ask one fresh wechatpy client for its token at once (the caller
-    counts the upstream fetches at the sandbox)."""
+def token_client(base_url: str, appid: str, secret: str, session: Any = None) -> Any:
+    """A fresh wechatpy client that fetches its token from ``base_url`` (the sandbox), its
+    tokens kept in ``session`` (a wechatpy session storage; None: its memory session)."""
     from wechatpy import WeChatClient
 
-    client = WeChatClient(appid, secret)
+    client = WeChatClient(appid, secret, session=session)
     client._http = _session_to(base_url)
-    barrier = threading.Barrier(threads)
-
-    def one() -> None:
-        barrier.wait()
-        assert client.access_token
-
-    workers = [threading.Thread(target=one) for _ in range(threads)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
+    return client

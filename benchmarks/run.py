@@ -1,12 +1,17 @@
 """Every benchmark in one run: one table of ratios, saved as JSON, drawn as one chart.
 
-    python benchmarks/run.py [--quick] [--json PATH] [--chart PATH]
+    python benchmarks/run.py [--instructions] [--quick] [--json PATH] [--chart PATH]
 
-Each row is the median of paired rounds -- the case timed right next to its reference, the
-order alternating -- with the spread (lowest-highest round). Peers: wechatpy 1.8.18 (the
-``bench`` extra), raw urllib3 + json; floors: the hand-written ones in bench_client.py and
-bench_messages.py. Loopback rows talk to Debian's nginx (see nginx.py) on a loopback port.
-``--quick`` is the smoke run the test suite does (tiny counts, figures meaningless).
+Each timed row is the median of paired rounds -- the case timed right next to its
+reference, the order alternating -- with the spread (lowest-highest round). With
+``--instructions`` the rows that run in one process (messages, in-process calls, the
+one-thread loopback call, import) are instead the ratio of instruction counts under
+callgrind (instructions.py), which do not move with the machine's load; each row's ``mode``
+in the JSON says which measure produced it ("time", "instructions", "bytes", "count").
+Peers: wechatpy 1.8.18 (the ``bench`` extra), raw urllib3 + json, raw httpx and aiohttp;
+floors: the hand-written ones in bench_client.py and bench_messages.py (sides.py makes every
+side). Loopback rows talk to Debian's nginx (see nginx.py) on a loopback port. ``--quick``
+is the smoke run the test suite does (tiny counts, figures meaningless).
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_client  # noqa: E402
-import bench_messages  # noqa: E402
+import instructions  # noqa: E402
 import nginx  # noqa: E402
 import peers  # noqa: E402
+import sides  # noqa: E402
+import stampede  # noqa: E402
 from timing import best_rate, paired_ratios  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +55,7 @@ class Row:
     target: str  # ">= 0.95", "<= 0.5", or "" (informational)
     ratios: list[float] = field(default_factory=list)
     note: str = ""
+    mode: str = "time"  # what the ratios are of: time, instructions, bytes or count
 
     @property
     def median(self) -> float | None:
@@ -69,12 +77,14 @@ class Settings:
     processes: int
     process_threads: int
     import_repeats: int  # fresh interpreters per module per round (the least is kept)
+    stampede_tasks: int
+    calls: int  # calls per side counted under callgrind (--instructions)
 
 
 FULL = Settings(rounds=7, window=0.3, threads_window=0.6, stampede_threads=64, processes=8,
-                process_threads=16, import_repeats=3)
+                process_threads=16, import_repeats=3, stampede_tasks=1000, calls=1000)
 QUICK = Settings(rounds=2, window=0.01, threads_window=0.02, stampede_threads=4, processes=2,
-                 process_threads=2, import_repeats=1)
+                 process_threads=2, import_repeats=1, stampede_tasks=10, calls=5)
 
 
 def skipped(row: Row, why: str) -> Row:
@@ -82,55 +92,46 @@ def skipped(row: Row, why: str) -> Row:
     return row
 
 
-def message_rows(s: Settings, wechatpy: str | None) -> list[Row]:
-    query, body = bench_messages.build_request()
-    settings = bench_messages.PushSettings(token=bench_messages.TOKEN,
-                                           encoding_aes_key=bench_messages.AES_KEY,
-                                           appid=bench_messages.APPID)
-    pipeline = bench_messages.PushPipeline(bench_messages.make_router(), settings)
-    now, rand = bench_messages.NOW, bench_messages.cheap_random
-
-    def ours() -> object:
-        return pipeline.handle(query, body, now=now, random_bytes=rand)
-
-    def parse() -> object:
-        return bench_messages.parse_body(bench_messages.PUSH)
-
-    rows = [
-        Row("messages", "pipeline", "floor (AES cipher built once)", ">= 0.95",
-            paired_ratios(ours, lambda: bench_messages.floor_pipeline(query, body), s.rounds,
-                          s.window)),
-        Row("messages", "parse a push", "ElementTree floor", ">= 0.9",
-            paired_ratios(parse, lambda: bench_messages.floor_parse(bench_messages.PUSH),
-                          s.rounds, s.window)),
-    ]
-    pipe_w = Row("messages", "pipeline", "wechatpy", ">= 2.4")
-    parse_w = Row("messages", "parse a push", "wechatpy", "")
-    if wechatpy:
-        return rows + [skipped(pipe_w, wechatpy), skipped(parse_w, wechatpy)]
-    theirs = peers.pipeline(bench_messages.TOKEN, bench_messages.AES_KEY, bench_messages.APPID,
-                            query, body)
-    pipe_w.ratios = paired_ratios(ours, theirs, s.rounds, s.window)
-    parse_w.ratios = paired_ratios(parse, peers.parse(bench_messages.PUSH), s.rounds, s.window)
-    return rows + [pipe_w, parse_w]
+#: The rows that time (or count) one unit of work: (group, case label, side case, reference
+#: side, reference label, target). Both sides are made by sides.side.
+UNIT_ROWS = (
+    ("messages", "pipeline", "pipeline", "floor", "floor (AES cipher built once)", ">= 0.95"),
+    ("messages", "pipeline", "pipeline", "wechatpy", "wechatpy", ">= 2.4"),
+    ("messages", "parse a push", "parse", "floor", "ElementTree floor", ">= 0.9"),
+    ("messages", "parse a push", "parse", "wechatpy", "wechatpy", ""),
+    ("in-process call", "get", "get", "floor", "hand-written floor", ">= 0.8"),
+    ("in-process call", "get", "get", "wechatpy", "wechatpy", ">= 40"),
+    ("in-process call", "post_json", "post_json", "floor", "hand-written floor", ">= 0.6"),
+    ("in-process call", "post_json", "post_json", "wechatpy", "wechatpy", ">= 40"),
+)
 
 
-def in_process_rows(s: Settings, wechatpy: str | None) -> list[Row]:
-    cases = bench_client.in_process_cases()
-    theirs = None if wechatpy else peers.in_process(
-        bench_client.APPID, bench_client.TOKEN, bench_client.UNIONID_BODY,
-        bench_client.PHONE_BODY)
-    rows = []
-    for name, target in (("get", ">= 0.8"), ("post_json", ">= 0.6")):
-        floor, ours = cases[name]
-        rows.append(Row("in-process call", name, "hand-written floor", target,
-                        paired_ratios(ours, floor, s.rounds, s.window)))
-        peer = Row("in-process call", name, "wechatpy", ">= 40")
-        if theirs is None:
-            rows.append(skipped(peer, str(wechatpy)))
+def counted(pairs: list[tuple[Row, instructions.Side, instructions.Side]],
+            s: Settings) -> None:
+    """Fill each row with one ratio of instruction counts (its sides counted in parallel;
+    wechatpy's heavier calls are fewer, the count is per call either way)."""
+    unique = list(dict.fromkeys(side for _, ours, ref in pairs for side in (ours, ref)))
+    calls = [s.calls // 5 if "wechatpy" in args else s.calls for _, args in unique]
+    per = dict(zip(unique, instructions.per_call(unique, calls)))
+    for row, ours, ref in pairs:
+        row.ratios, row.mode = [per[ref] / per[ours]], "instructions"
+
+
+def unit_rows(s: Settings, wechatpy: str | None, count: bool) -> list[Row]:
+    """The message and in-process call rows: timed in paired rounds, or counted."""
+    rows, pairs = [], []
+    for group, label, case, who, reference, target in UNIT_ROWS:
+        row = Row(group, label, reference, target)
+        rows.append(row)
+        if who == "wechatpy" and wechatpy:
+            skipped(row, wechatpy)
+        elif count:
+            pairs.append((row, ("sides:side", (case, "wxcore")), ("sides:side", (case, who))))
         else:
-            peer.ratios = paired_ratios(ours, theirs[name], s.rounds, s.window)
-            rows.append(peer)
+            row.ratios = paired_ratios(sides.side(case, "wxcore"), sides.side(case, who),
+                                       s.rounds, s.window)
+    if pairs:
+        counted(pairs, s)
     return rows
 
 
@@ -143,9 +144,11 @@ def throughput(call: Callable[[], object], threads: int, window: float) -> float
 
     def loop(index: int) -> None:
         n = 0
-        while time.perf_counter() < stop:
+        while True:  # at least one call, however late the thread starts
             call()
             n += 1
+            if time.perf_counter() >= stop:
+                break
         counts[index] = n
 
     workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
@@ -167,46 +170,29 @@ def paired_throughput(ours: Callable[[], object], ref: Callable[[], object], thr
     return ratios
 
 
-def loopback_rows(s: Settings, wechatpy: str | None) -> tuple[list[Row], str]:
-    import urllib3
-    from urllib.parse import urlencode
-
-    from wxcore.tokens import fetch_ticket
-
-    from wxcore.adapters.client import Client
-    from wxcore.adapters.transport import Urllib3Transport
-
+def loopback_rows(s: Settings, wechatpy: str | None, count: bool) -> tuple[list[Row], str]:
+    """GET over loopback at 1 and 8 threads beside raw urllib3 + json, and beside wechatpy at
+    1 thread; with ``count``, the 1-thread rows are instruction counts of the client."""
+    names = [("GET, 1 thread", "raw", "raw urllib3 + json", ">= 0.95", 1),
+             ("GET, 8 threads", "raw", "raw urllib3 + json", ">= 0.95", 8),
+             ("GET, 1 thread", "wechatpy", "wechatpy (requests)", "", 1)]
+    rows = [Row("loopback", case, label, target) for case, _, label, target, _ in names]
     if nginx.binary() is None:
-        return [skipped(Row("loopback", f"GET, {n} thread{'s' * (n > 1)}", "raw urllib3 + json",
-                            ">= 0.95"), "nginx not installed (apt-get install nginx-light)")
-                for n in (1, 8)] + async_rows(s, None), "none"
-    rows = []
+        why = "nginx not installed (apt-get install nginx-light)"
+        return [skipped(r, why) for r in rows] + async_rows(s, None), "none"
     with nginx.nginx_server(bench_client.BODY) as base:
-        pool = urllib3.PoolManager(maxsize=16)
-        url = f"{base}/cgi-bin/ticket/getticket?" + urlencode(
-            {"type": "jsapi", "access_token": bench_client.TOKEN})
-
-        def raw() -> object:
-            return json.loads(pool.request("GET", url, retries=False).data)["ticket"]
-
-        client = Client(bench_client.APPID, transport=Urllib3Transport.for_base_url(base))
-        client.set_access_token(bench_client.TOKEN)
-        call = fetch_ticket("jsapi")
-
-        def ours() -> object:
-            return client.call(call).ticket
-
-        for threads in (1, 8):
-            rows.append(Row("loopback", f"GET, {threads} thread{'s' * (threads > 1)}",
-                            "raw urllib3 + json", ">= 0.95",
-                            paired_throughput(ours, raw, threads, s)))
-        peer = Row("loopback", "GET, 1 thread", "wechatpy (requests)", "")
-        if wechatpy:
-            rows.append(skipped(peer, wechatpy))
-        else:
-            theirs = peers.loopback_call(base, bench_client.APPID, bench_client.TOKEN)
-            peer.ratios = paired_throughput(ours, theirs, 1, s)
-            rows.append(peer)
+        pairs = []
+        for row, (_, who, _, _, threads) in zip(rows, names):
+            if who == "wechatpy" and wechatpy:
+                skipped(row, wechatpy)
+            elif count and threads == 1:
+                pairs.append((row, ("sides:side", ("loopback", "wxcore", base)),
+                              ("sides:side", ("loopback", who, base))))
+            else:
+                row.ratios = paired_throughput(sides.side("loopback", "wxcore", base),
+                                               sides.side("loopback", who, base), threads, s)
+        if pairs:
+            counted(pairs, s)
         rows += async_rows(s, base)
     return rows, f"nginx {nginx.version()} (Debian), return 200, 1 worker"
 
@@ -249,19 +235,23 @@ def write_bytecode(modules: list[str]) -> None:
         subprocess.run([sys.executable, "-c", f"import {module}"], env=env, check=True)
 
 
-def import_rows(s: Settings, wechatpy: str | None) -> list[Row]:
+def import_rows(s: Settings, wechatpy: str | None, count: bool) -> list[Row]:
     """The quick start's import over wechatpy's, and the floor under both: urllib3 (which
     wechatpy imports too, through requests) with http.client, ssl and email behind it."""
     rows = [Row("import", "import wxcore.adapters.miniprogram", "import wechatpy", "<= 0.5"),
             Row("import", "import urllib3 (floor of any urllib3 SDK)", "import wechatpy", "")]
+    mods = ["wxcore.adapters.miniprogram", "urllib3"]
     if wechatpy:
         return [skipped(row, wechatpy) for row in rows]
-    write_bytecode(["wxcore.adapters.miniprogram", "urllib3", "wechatpy"])
+    write_bytecode([*mods, "wechatpy"])
+    if count:
+        for row, ratio in zip(rows, instructions.import_ratios(mods, "wechatpy")):
+            row.ratios, row.mode = [ratio], "instructions"
+        return rows
     for index in range(s.rounds):
-        mods = ["wxcore.adapters.miniprogram", "urllib3", "wechatpy"]
-        mods = mods if index % 2 == 0 else mods[::-1]
-        times = {m: min(import_seconds(m) for _ in range(s.import_repeats)) for m in mods}
-        for row, mod in zip(rows, ("wxcore.adapters.miniprogram", "urllib3")):
+        order = [*mods, "wechatpy"] if index % 2 == 0 else ["wechatpy", *mods[::-1]]
+        times = {m: min(import_seconds(m) for _ in range(s.import_repeats)) for m in order}
+        for row, mod in zip(rows, mods):
             row.ratios.append(times[mod] / times["wechatpy"])
     return rows
 
@@ -280,7 +270,7 @@ def bytes_per_client(make: Callable[[int], object], count: int = 200) -> float:
 def memory_row(s: Settings, wechatpy: str | None) -> Row:
     from wxcore.adapters.miniprogram import MiniProgram
 
-    row = Row("memory", "per idle client", "wechatpy WeChatClient", "<= 0.3")
+    row = Row("memory", "per idle client", "wechatpy WeChatClient", "<= 0.3", mode="bytes")
     if wechatpy:
         return skipped(row, wechatpy)
     appid = bench_client.APPID
@@ -292,52 +282,30 @@ def memory_row(s: Settings, wechatpy: str | None) -> Row:
 
 
 def stampede_rows(s: Settings, wechatpy: str | None) -> list[Row]:
-    """Upstream token fetches when many threads find no fresh token (counts, not ratios)."""
-    import bench_tokens
-    from wxcore.tokens import Token
-
-    from wxcore.adapters.client import Client
-    from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
-    from wxcore.adapters.tokens import MemoryTokenStore
-    from wxcore.adapters.transport import Urllib3Transport
-
-    n = s.stampede_threads
-    rows = []
-    with SandboxServer(WeChatSandbox()) as server:
-        app = server.sandbox.default_app
-        store = MemoryTokenStore()
-        client = Client(app.appid, app.secret, token_store=store,
-                        transport=Urllib3Transport.for_base_url(server.base_url))
-        store.save(bench_tokens.KEY, Token(value="81_stale", expires_at=time.time() - 1))
-        barrier = threading.Barrier(n)
-
-        def one() -> None:
-            barrier.wait()
-            client.get_access_token()
-
-        workers = [threading.Thread(target=one) for _ in range(n)]
-        for t in workers:
-            t.start()
-        for t in workers:
-            t.join()
-        ours = server.sandbox.calls["/cgi-bin/stable_token"]
-        peer_note = wechatpy or ""
-        if not wechatpy:
-            peers.stampede(server.base_url, app.appid, app.secret, n)
-            peer_note = f"wechatpy: {server.sandbox.calls['/cgi-bin/token']} fetches"
-    rows.append(Row("token stampede", f"{n} threads, one process", "upstream fetches",
-                    "", [float(ours)], peer_note))
+    """Upstream token fetches when many callers find no fresh token (counts, not ratios),
+    wechatpy's count for the same load in the note."""
     import shutil
+
+    def row(case: str, ours: int, theirs: int | None, note: str = "") -> Row:
+        peer = wechatpy or f"wechatpy: {theirs} fetches"
+        return Row("token stampede", case, "upstream fetches", "", [float(ours)],
+                   "; ".join(filter(None, (peer, note))), mode="count")
+
+    rows = [row(f"{s.stampede_threads} threads, one process",
+                *stampede.threads(s.stampede_threads, not wechatpy))]
+    case = f"{s.processes} processes x {s.process_threads} threads (Redis)"
     if shutil.which("redis-server") is None:
-        rows.append(skipped(Row("token stampede", "processes x threads (Redis)",
-                                "upstream fetches", ""), "redis-server not installed"))
-        return rows
-    with bench_tokens.redis_server(None) as url:
-        fetches, _, last = bench_tokens.stampede(url, s.processes, s.process_threads, True)
-    rows.append(Row("token stampede",
-                    f"{s.processes} processes x {s.process_threads} threads (Redis)",
-                    "upstream fetches", "", [float(fetches)],
-                    f"all had a token in {last * 1000:.0f} ms"))
+        rows.append(skipped(Row("token stampede", case, "upstream fetches", "", mode="count"),
+                            "redis-server not installed"))
+    else:
+        import bench_tokens
+
+        with bench_tokens.redis_server(None) as url:
+            ours, last, theirs = stampede.processes(url, s.processes, s.process_threads,
+                                                    not wechatpy)
+        rows.append(row(case, ours, theirs, f"all had a token in {last * 1000:.0f} ms"))
+    rows.append(row(f"{s.stampede_tasks} asyncio tasks, one event loop",
+                    *stampede.tasks(s.stampede_tasks, not wechatpy)))
     return rows
 
 
@@ -359,37 +327,43 @@ def machine() -> dict[str, object]:
 
 
 def print_table(rows: list[Row]) -> None:
-    print(f"{'group':<16}{'case':<44}{'over':<30}{'median':>8}  {'spread':<12}{'target':<9}met")
+    print(f"{'group':<16}{'case':<44}{'over':<30}{'mode':<8}{'median':>8}  {'spread':<12}"
+          f"{'target':<9}met")
     for r in rows:
+        head = f"{r.group:<16}{r.case:<44}{r.reference:<30}{r.mode[:7]:<8}"
         if r.median is None:
-            print(f"{r.group:<16}{r.case:<44}{r.reference:<30}{'-':>8}  {'':<12}{r.target:<9}"
-                  f"-  {r.note}")
+            print(f"{head}{'-':>8}  {'':<12}{r.target:<9}-  {r.note}")
             continue
         spread = f"{min(r.ratios):.2f}-{max(r.ratios):.2f}"
         met = {True: "yes", False: "NO", None: ""}[r.met()]
-        print(f"{r.group:<16}{r.case:<44}{r.reference:<30}{r.median:>8.2f}  {spread:<12}"
-              f"{r.target:<9}{met:<4}{r.note}")
+        print(f"{head}{r.median:>8.2f}  {spread:<12}{r.target:<9}{met:<4}{r.note}")
 
 
-def run(s: Settings) -> dict[str, object]:
+def run(s: Settings, count: bool = False) -> dict[str, object]:
+    """Every row; ``count``: the in-process rows by instruction counts, not time."""
     wechatpy = peers.available()
-    rows = message_rows(s, wechatpy) + in_process_rows(s, wechatpy)
-    loop, server = loopback_rows(s, wechatpy)
-    rows += loop + import_rows(s, wechatpy) + [memory_row(s, wechatpy)]
+    if count and instructions.available():
+        sys.exit(f"--instructions: {instructions.available()}")
+    rows = unit_rows(s, wechatpy, count)
+    loop, server = loopback_rows(s, wechatpy, count)
+    rows += loop + import_rows(s, wechatpy, count) + [memory_row(s, wechatpy)]
     rows += stampede_rows(s, wechatpy)
     return {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
-            "versions": versions(), "server": server, "settings": asdict(s),
+            "versions": versions(), "server": server,
+            "settings": dict(asdict(s), instructions=count),
             "rows": [dict(asdict(r), median=r.median, met=r.met()) for r in rows]}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny counts")
+    parser.add_argument("--instructions", action="store_true",
+                        help="in-process rows by instruction counts (callgrind), not time")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--chart", type=Path, default=None,
                         help="draw the chart here (docs/img/benchmarks.png in the README)")
     args = parser.parse_args(argv)
-    result = run(QUICK if args.quick else FULL)
+    result = run(QUICK if args.quick else FULL, args.instructions)
     print(f"python {result['versions']['python']}, {result['machine']['cpus']} CPUs, "  # type: ignore[index]
           f"load {result['machine']['load_average_1m']}; loopback server: {result['server']}")  # type: ignore[index]
     print_table([Row(**{k: v for k, v in r.items() if k not in ("median", "met")})

@@ -9,12 +9,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import urllib3
 from netkit import ForwardingProxy, RawServer, answer, break_tls
 from support import free_port
 
 from wxcore.endpoint import Endpoint, WxResult
 from wxcore.errors import ConnectError, ReadError, ReadTimeoutError
-from wxcore.http import NO_AUTH
+from wxcore.http import NO_AUTH, Request
 from wxcore.multipart import File
 
 from wxcore.adapters.retry import RetryingTransport, RetryPolicy
@@ -201,6 +202,66 @@ def test_a_redirect_is_returned_not_followed() -> None:
             assert response.status == 302 and response.headers["location"].startswith(
                 elsewhere.base_url)
             assert server.arrivals == 1 and elsewhere.arrivals == 0
+
+
+def test_response_headers_read_by_lower_case_name_with_repeats_joined() -> None:
+    raw = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+           b"X-Trace-Id: abc\r\nVia: one\r\nVia: two\r\nContent-Length: 2\r\n"
+           b"Connection: close\r\n\r\n{}")
+
+    def send(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(raw)
+
+    with RawServer(send) as server:
+        response = Urllib3Transport.for_base_url(server.base_url, proxy=False).send(
+            GET.call().request)
+    assert dict(response.headers) == {"content-type": "application/json; charset=utf-8",
+                                      "x-trace-id": "abc", "via": "one, two",
+                                      "content-length": "2", "connection": "close"}
+    assert response.content_type == "application/json" and "x-trace-id" in response.headers
+
+
+def test_a_base_url_with_a_path_prefixes_every_request_line() -> None:
+    lines: list[bytes] = []
+
+    def record(conn: socket.socket, request: bytes) -> None:
+        lines.append(request.split(b"\r\n", 1)[0])
+        answer()(conn, request)
+
+    with RawServer(record) as server:
+        transport = Urllib3Transport.for_base_url(server.base_url + "/gateway/", proxy=False)
+        transport.send(GET.call(query={"a": "1"}).request)
+        transport.send(GET.call().request)
+    assert lines == [b"GET /gateway/cgi-bin/get?a=1 HTTP/1.1", b"GET /gateway/cgi-bin/get HTTP/1.1"]
+
+
+def test_more_hosts_than_urllib3_keeps_pools_for_are_all_still_reached() -> None:
+    # urllib3's pool manager closes the least recently used of more than 10 pools; the
+    # transport must not keep sending to a pool it closed
+    servers = [RawServer(answer()) for _ in range(12)]
+    try:
+        transport = Urllib3Transport(
+            base_urls={f"h{i}.example": [s.base_url] for i, s in enumerate(servers)},
+            proxy=False)
+        for _ in range(2):
+            for i in range(12):
+                request = Request(method="GET", path="/x", endpoint="t", host=f"h{i}.example")
+                assert transport.send(request).status == 200
+        assert [s.arrivals for s in servers] == [2] * 12
+        transport.close()  # closes every pool; the next send opens new ones
+        assert transport.send(request).status == 200 and servers[-1].arrivals == 3
+    finally:
+        for s in servers:
+            s.close()
+
+
+def test_timeouts_are_cut_only_when_the_deadline_is_nearer_than_they_reach() -> None:
+    transport = Urllib3Transport(timeout=urllib3.Timeout(connect=2.0, read=3.0))
+    assert transport._timeout(None) is transport.timeout
+    assert transport._timeout(5.0) is transport.timeout  # connect + read fit: nothing to cut
+    cut = transport._timeout(4.0)
+    assert (cut.total, cut.connect_timeout, cut.read_timeout) == (4.0, 2.0, 3.0)
+    assert transport.timeout.total is None  # the transport's own timeout is not changed
 
 
 def test_a_float_timeout_is_the_connect_and_the_read_timeout() -> None:
