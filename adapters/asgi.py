@@ -3,19 +3,27 @@
 The same endpoint as :meth:`MessageServer.wsgi_app <wxcore.adapters.message_server.MessageServer.wsgi_app>`
 -- the same pure pipeline, status codes and logging -- for ASGI servers (uvicorn, hypercorn)
 and frameworks (mount it in Starlette or FastAPI). The body is read from the ASGI channel up
-to the settings' ``max_bytes``; the pipeline and its handlers then run in a worker thread
-(``asyncio.to_thread``), so a sync handler, a sync de-duplication store (Redis) or the
-decryption never hold the event loop.
+to the settings' ``max_bytes``, then:
+
+* an :class:`~wxcore.adapters.async_message_server.AsyncMessageServer` answers on the loop:
+  its async stores and ``async def`` handlers are awaited, plain handlers run in a worker
+  thread (``AsyncMessageServer.asgi_app`` is this app);
+* a sync :class:`~wxcore.adapters.message_server.MessageServer` (sync handlers, sync
+  stores such as Redis) answers in a worker thread (``asyncio.to_thread``), so none of it
+  holds the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, Union
 from urllib.parse import parse_qsl
 
 from wxcore.adapters.message_server import MessageServer
+
+if TYPE_CHECKING:
+    from wxcore.adapters.async_message_server import AsyncMessageServer
 
 __all__ = ["asgi_app", "ASGIApp"]
 
@@ -23,11 +31,20 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+_Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
-def asgi_app(server: MessageServer) -> ASGIApp:
+def asgi_app(server: Union[MessageServer, AsyncMessageServer]) -> ASGIApp:
     """An ASGI 3 application serving ``server``'s endpoint (GET verification, POST pushes)."""
     limit = server.pipeline.settings.max_bytes
+    respond: Callable[[str, Mapping[str, str], bytes], Awaitable[_Answer]]
+    if isinstance(server, MessageServer):
+        sync_respond = server.respond
+
+        async def respond(method: str, query: Mapping[str, str], body: bytes) -> _Answer:
+            return await asyncio.to_thread(sync_respond, method, query, body)
+    else:
+        respond = server.respond
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -47,7 +64,7 @@ def asgi_app(server: MessageServer) -> ASGIApp:
         if body is None:
             status, headers, payload = server.too_large()
         else:
-            status, headers, payload = await asyncio.to_thread(server.respond, method, query, body)
+            status, headers, payload = await respond(method, query, body)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
                                 for k, v in headers]})

@@ -20,7 +20,7 @@ dropped, what a push means) and their messages exist once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from datetime import datetime, timezone
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -43,6 +43,7 @@ from wxcore.messages.models import (
 )
 from wxcore.messages.replies import ReplyLike
 from wxcore.officialaccount.oauth import Scope
+from wxcore.messages.router import Handler
 from wxcore.tokens import Token
 
 from wxcore.adapters.credentials import Stored, credential_key
@@ -173,9 +174,19 @@ class ComponentPushRouter(Router):
         self.absorb = absorb
         self.user = user
 
-    def dispatch(self, message: Push) -> ReplyLike:
-        self.absorb(message)
-        return None if self.user is None else self.user.dispatch(message)
+    def resolve(self, message: Push) -> Handler:
+        """Every push has a handler: absorb it, then run the user's route (if any)."""
+        handler = None if self.user is None else self.user.resolve(message)
+        absorb = self.absorb
+
+        def absorb_then_route(message: Push) -> ReplyLike | Awaitable[ReplyLike]:
+            absorb(message)
+            return None if handler is None else handler(message)
+
+        return absorb_then_route
+
+    def handlers(self) -> Iterator[Handler]:
+        return iter(()) if self.user is None else self.user.handlers()
 
 
 class AuthorizerFetch:

@@ -26,10 +26,16 @@ when the de-duplication store fails and ``dedup_failure="closed"`` (WeChat retri
 With ``dedup_failure="open"`` (the default) a store failure is logged as such and the push
 is handled anyway, risking a duplicate if WeChat retries it.
 Failures are logged on the ``wxcore.messages`` logger without the token, key or body.
+
+This server is sync: its handlers are plain functions (a router with ``async def``
+handlers is refused when the server is built). For asyncio, ASGI, async handlers and async
+stores use :class:`~wxcore.adapters.async_message_server.AsyncMessageServer`, which drives
+the same :meth:`~wxcore.messages.PushPipeline.steps` and shares :class:`PushServerBase`.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import secrets
 import threading
@@ -40,25 +46,26 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from wxcore.errors import UsageError
-from wxcore.messages import (
+from wxcore.messages import PushPipeline, PushResult, PushSettings, Router
+from wxcore.messages.errors import (
     BodyTooLargeError,
     DedupUnavailableError,
     EncryptionRequiredError,
     MessageError,
     NotConfiguredError,
-    PushPipeline,
-    PushResult,
-    PushSettings,
-    Router,
     SignatureError,
 )
 from wxcore.messages.pipeline import CONTENT_TYPES, DedupFailure, SeenStore
+from wxcore.messages.router import Handler
 
 __all__ = [
     "DEFAULT_DEDUP_TTL",
     "MemoryDedupStore",
     "RedisDedupStore",
+    "DEDUP_PREFIX",
     "MessageServer",
+    "PushServerBase",
+    "is_async_handler",
     "random_bytes",
 ]
 
@@ -66,6 +73,10 @@ logger = logging.getLogger("wxcore.messages")
 
 #: Seconds a push key is remembered. WeChat retries three times, about 5 s apart.
 DEFAULT_DEDUP_TTL = 300
+#: The Redis key prefix of remembered pushes (sync and async stores alike).
+DEDUP_PREFIX = "wxcore:push:"
+#: Nonces share the store with push keys under this sub-prefix.
+NONCE_PREFIX = "n:"
 
 
 def random_bytes(n: int) -> bytes:
@@ -113,11 +124,13 @@ class MemoryDedupStore:
 class RedisDedupStore:
     """Remembers keys in Redis with ``SET key 1 NX EX ttl``: shared by every worker.
 
-    ``client`` is a redis-py client (``redis.Redis.from_url(...)``); keys are prefixed.
+    ``client`` is a redis-py client (``redis.Redis.from_url(...)``); keys are prefixed. The
+    async :class:`~wxcore.adapters.async_message_server.AsyncRedisDedupStore` writes the
+    same keys, so sync and async servers of one account de-duplicate together.
     """
 
     def __init__(self, client: Any, ttl: int = DEFAULT_DEDUP_TTL, *,
-                 prefix: str = "wxcore:push:") -> None:
+                 prefix: str = DEDUP_PREFIX) -> None:
         self.client = client
         self.ttl = int(ttl)
         self.prefix = prefix
@@ -129,7 +142,81 @@ class RedisDedupStore:
         self.client.delete(self.prefix + key)
 
 
-class MessageServer:
+def is_async_handler(handler: Handler) -> bool:
+    """Whether ``handler`` is a coroutine function (also through ``functools.partial`` and
+    objects with an ``async def __call__``)."""
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        getattr(handler, "__call__", None))
+
+
+class PushServerBase:
+    """What the sync and async servers share: the pipeline, clock, randomness, options,
+    and the mapping of outcomes to HTTP answers (:meth:`answer`, :meth:`refusal`)."""
+
+    def __init__(self, router: Router, settings: PushSettings, *, dedup_failure: DedupFailure,
+                 clock: Callable[[], float], random_bytes: Callable[[int], bytes]) -> None:
+        if dedup_failure not in ("open", "closed"):
+            raise UsageError('dedup_failure must be "open" or "closed"')
+        self.pipeline = PushPipeline(router, settings)
+        self.dedup_failure: DedupFailure = dedup_failure
+        self.clock = clock
+        self.random_bytes = random_bytes
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.pipeline!r})"
+
+    @staticmethod
+    def refuse_request(method: str, query: Mapping[str, str]) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """The answer to a request that is not one WeChat sends, judged by method and query."""
+        if method not in ("GET", "POST"):
+            return _plain(405, b"method not allowed")
+        if method == "GET" and "echostr" not in query:
+            return _plain(400, b"missing echostr")
+        return None
+
+    @staticmethod
+    def refusal(exc: Exception) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The answer (and the log line) for a request the pipeline or its handler failed."""
+        if isinstance(exc, SignatureError):
+            logger.warning("push rejected: %s: %s", type(exc).__name__, exc)
+            return _plain(403, b"forbidden")
+        if isinstance(exc, EncryptionRequiredError):
+            logger.warning("push rejected: %s", exc)
+            return _plain(403, b"encryption required")
+        if isinstance(exc, BodyTooLargeError):
+            logger.warning("push rejected: %s", exc)
+            return _plain(413, b"too large")
+        if isinstance(exc, NotConfiguredError):
+            logger.error("push not handled: %s", exc)
+            return _plain(500, b"not configured")
+        if isinstance(exc, MessageError):
+            logger.warning("push rejected: %s: %s", type(exc).__name__, exc)
+            return _plain(400, b"bad request")
+        if isinstance(exc, DedupUnavailableError):
+            logger.error("dedup store failed: push refused with 503 so that WeChat retries",
+                         exc_info=exc)
+            return _plain(503, b"dedup store unavailable")
+        logger.error("push handler failed", exc_info=exc)
+        return _plain(500, b"handler error")
+
+    @staticmethod
+    def answer(result: PushResult) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The 200 answer for a handled push (logging a duplicate or a failed store)."""
+        if result.dedup_failed:
+            logger.warning("dedup store failed: push handled anyway (dedup_failure='open'); "
+                           "a WeChat retry of it would run again")
+        if result.duplicate:
+            logger.info("duplicate push dropped")
+        return 200, [("Content-Type", result.content_type),
+                     ("Content-Length", str(len(result.body)))], result.body
+
+    @staticmethod
+    def too_large() -> tuple[int, list[tuple[str, str]], bytes]:
+        """The answer to a body over the settings' ``max_bytes`` (before reading it all)."""
+        return _plain(413, b"too large")
+
+
+class MessageServer(PushServerBase):
     """One account's (or component's) push endpoint: pipeline + clock + randomness + store.
 
     ``settings`` is the endpoint's :class:`~wxcore.messages.PushSettings`. ``dedup``
@@ -139,6 +226,12 @@ class MessageServer:
     answers 503 so WeChat retries later (pushes are lost if the store stays down past
     WeChat's three retries). ``nonce_store`` (optional, same interface) rejects a repeated
     nonce within its TTL; note WeChat's own retries may reuse a nonce, so it is off by default.
+
+    It is sync (WSGI, or any framework through :meth:`respond`), so its handlers are plain
+    functions: a router with an ``async def`` handler is refused here with a
+    :class:`~wxcore.errors.UsageError` (serve it with
+    :class:`~wxcore.adapters.async_message_server.AsyncMessageServer`), and a handler that
+    returns an awaitable anyway fails its push with a 500 saying so.
     """
 
     def __init__(
@@ -152,24 +245,26 @@ class MessageServer:
         clock: Callable[[], float] = time.time,
         random_bytes: Callable[[int], bytes] = random_bytes,
     ) -> None:
-        if dedup_failure not in ("open", "closed"):
-            raise UsageError('dedup_failure must be "open" or "closed"')
-        self.pipeline = PushPipeline(router, settings)
+        super().__init__(router, settings, dedup_failure=dedup_failure, clock=clock,
+                         random_bytes=random_bytes)
+        awaited = [getattr(h, "__qualname__", repr(h)) for h in router.handlers()
+                   if is_async_handler(h)]
+        if awaited:
+            raise UsageError(f"MessageServer is sync and cannot await the async handlers "
+                             f"{', '.join(awaited)}: serve this router with AsyncMessageServer "
+                             "(wxcore.adapters.async_message_server, ASGI)")
+        if isinstance(dedup, str) and dedup != "memory":
+            raise UsageError(f'dedup must be a store, None or "memory", not {dedup!r}')
         self.dedup: SeenStore | None = MemoryDedupStore() if dedup == "memory" else dedup  # type: ignore[assignment]
-        self.dedup_failure: DedupFailure = dedup_failure
         self.nonce_store = nonce_store
-        self.clock = clock
-        self.random_bytes = random_bytes
-
-    def __repr__(self) -> str:
-        return f"MessageServer({self.pipeline!r})"
 
     def handle(self, query: Mapping[str, str], body: bytes) -> PushResult:
         """Run the pipeline with the real clock and randomness; raises MessageError."""
         nonce_store = self.nonce_store
         return self.pipeline.handle(
             query, body, now=self.clock(), random_bytes=self.random_bytes, seen=self.dedup,
-            nonce_seen=None if nonce_store is None else (lambda n: not nonce_store.add("n:" + n)),
+            nonce_seen=None if nonce_store is None
+            else (lambda n: not nonce_store.add(NONCE_PREFIX + n)),
             dedup_failure=self.dedup_failure,
         )
 
@@ -177,45 +272,14 @@ class MessageServer:
         self, method: str, query: Mapping[str, str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         """Framework-agnostic: (status, headers, body) for one HTTP request."""
-        if method not in ("GET", "POST"):
-            return _plain(405, b"method not allowed")
-        if method == "GET" and "echostr" not in query:
-            return _plain(400, b"missing echostr")
+        refused = self.refuse_request(method, query)
+        if refused is not None:
+            return refused
         try:
             result = self.handle(query, body if method == "POST" else b"")
-        except SignatureError as exc:
-            logger.warning("push rejected: %s: %s", type(exc).__name__, exc)
-            return _plain(403, b"forbidden")
-        except EncryptionRequiredError as exc:
-            logger.warning("push rejected: %s", exc)
-            return _plain(403, b"encryption required")
-        except BodyTooLargeError as exc:
-            logger.warning("push rejected: %s", exc)
-            return _plain(413, b"too large")
-        except NotConfiguredError as exc:
-            logger.error("push not handled: %s", exc)
-            return _plain(500, b"not configured")
-        except MessageError as exc:
-            logger.warning("push rejected: %s: %s", type(exc).__name__, exc)
-            return _plain(400, b"bad request")
-        except DedupUnavailableError:
-            logger.exception("dedup store failed: push refused with 503 so that WeChat retries")
-            return _plain(503, b"dedup store unavailable")
-        except Exception:
-            logger.exception("push handler failed")
-            return _plain(500, b"handler error")
-        if result.dedup_failed:
-            logger.warning("dedup store failed: push handled anyway (dedup_failure='open'); "
-                           "a WeChat retry of it would run again")
-        if result.duplicate:
-            logger.info("duplicate push dropped")
-        return 200, [("Content-Type", result.content_type),
-                     ("Content-Length", str(len(result.body)))], result.body
-
-    @staticmethod
-    def too_large() -> tuple[int, list[tuple[str, str]], bytes]:
-        """The answer to a body over the settings' ``max_bytes`` (before reading it all)."""
-        return _plain(413, b"too large")
+        except Exception as exc:
+            return self.refusal(exc)
+        return self.answer(result)
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """A WSGI application serving this endpoint (GET verification and POST pushes)."""

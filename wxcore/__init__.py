@@ -29,6 +29,7 @@ _LAZY_NAMES: dict[str, str] = {
     "AsyncComponent": "wxcore.adapters.async_component",
     # receiving pushes
     "MessageServer": "wxcore.adapters.message_server",
+    "AsyncMessageServer": "wxcore.adapters.async_message_server",
     "PushSettings": "wxcore.messages",
     "Router": "wxcore.messages",
     # the offline sandbox

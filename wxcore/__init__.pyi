@@ -6,6 +6,7 @@ offered names, so that the package's own module never imports an adapter.
 
 from wxcore.adapters.async_client import AsyncClient as AsyncClient
 from wxcore.adapters.async_component import AsyncComponent as AsyncComponent
+from wxcore.adapters.async_message_server import AsyncMessageServer as AsyncMessageServer
 from wxcore.adapters.async_miniprogram import AsyncMiniProgram as AsyncMiniProgram
 from wxcore.adapters.async_officialaccount import AsyncOfficialAccount as AsyncOfficialAccount
 from wxcore.adapters.client import Client as Client

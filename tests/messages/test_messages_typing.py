@@ -1,5 +1,6 @@
 """Handlers are typed: mypy (its API, on a generated snippet) accepts a handler annotated with
-the class the router hands it and rejects a wrong annotation or a non-reply return type.
+the class the router hands it and rejects a wrong annotation or a non-reply return type,
+for plain and ``async def`` handlers alike.
 
 The snippet is generated from the runtime tables (MESSAGE_TYPES, EVENT_TYPES,
 COMPONENT_TYPES), so a type added there without its overload in the router fails here.
@@ -39,11 +40,13 @@ def _snippet() -> tuple[str, set[int]]:
     ]
     bad: set[int] = set()
 
-    def add(decorator: str, annotation: str, returns: str = "None", *, wrong: bool = False) -> None:
+    def add(decorator: str, annotation: str, returns: str = "None", *, wrong: bool = False,
+            asynchronous: bool = False) -> None:
         lines.append(f"@router.{decorator}")
         if wrong:
             bad.add(len(lines))  # mypy reports the decorator line
-        lines.append(f"def handler_{len(lines)}(push: {annotation}) -> {returns}:")
+        define = "async def" if asynchronous else "def"
+        lines.append(f"{define} handler_{len(lines)}(push: {annotation}) -> {returns}:")
         lines.append("    raise NotImplementedError")
 
     for name, cls in MESSAGE_TYPES.items():
@@ -63,6 +66,13 @@ def _snippet() -> tuple[str, set[int]]:
     add('message("not_modelled")', "GenericMessage")
     add("default", "Push")
     add("default", "TextMessage", wrong=True)
+    # async handlers are typed the same way (the async server awaits them)
+    add('message("text")', "TextMessage", "str", asynchronous=True)
+    add('event("CLICK", key="k")', "ClickEvent", "Reply | None", asynchronous=True)
+    add('message("image")', "TextMessage", "str", wrong=True, asynchronous=True)
+    add('message("text")', "TextMessage", "int", wrong=True, asynchronous=True)  # not a reply
+    add("default", "Push", asynchronous=True)
+    add("default", "TextMessage", wrong=True, asynchronous=True)
     return "\n".join(lines) + "\n", bad
 
 

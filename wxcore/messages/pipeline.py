@@ -1,9 +1,13 @@
-"""The whole receive path as one pure function: verify, decrypt, parse, route, reply.
+"""The whole receive path, written once: verify, decrypt, parse, de-duplicate, route, reply.
 
-:meth:`PushPipeline.handle` takes the request's query parameters and body and returns the
-response body, so any web framework (or none) can serve WeChat pushes with a few lines;
-``wxcore.adapters.message_server`` wraps it with a clock, ``secrets`` randomness,
-de-duplication stores and a WSGI app. Whatever can be checked before parsing is checked
+:meth:`PushPipeline.steps` is that path as a generator of effects: it does every pure step
+itself and *yields* the few it cannot do (ask a nonce store, remember or forget a push key,
+run the routed handler), to be *sent* the outcome -- the shape of :mod:`wxcore.policy`. Two
+executors drive the same generator: :meth:`PushPipeline.handle` (sync: the stores and
+handlers are plain callables; any web framework, or none, serves pushes with it) and the
+async server in ``wxcore.adapters.async_message_server`` (awaits async stores and handlers).
+``wxcore.adapters.message_server`` adds a clock, ``secrets`` randomness, de-duplication
+stores and a WSGI app. Whatever can be checked before parsing is checked
 first, so a forged request costs no parse. Steps, in order:
 
 1. ``echostr`` in the query (the server-URL verification GET): check ``signature`` and
@@ -20,7 +24,7 @@ first, so a forged request costs no parse. Steps, in order:
    (兼容模式) without a configured key uses the plaintext fields beside ``Encrypt``.
    Plain mode: the plain ``signature`` covers only token, timestamp and nonce, so it is
    checked before the body is parsed (refused when ``require_encryption`` is set).
-5. De-duplicate through ``seen.add(dedup_key(message))`` (WeChat re-sends unanswered
+5. De-duplicate through ``seen.add(dedup_key(message))`` (the :class:`Remember` effect) (WeChat re-sends unanswered
    pushes up to three times); a repeat is answered ``success`` without routing. If the
    handler raises, the key is discarded again so WeChat's retry is processed. If the store
    itself fails, ``dedup_failure`` decides: ``"open"`` handles the push anyway (a retry may
@@ -35,8 +39,8 @@ clock or draws randomness itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Literal, Protocol
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from typing import Any, Literal, NamedTuple, Protocol, Union
 
 import msgspec
 
@@ -46,17 +50,21 @@ from wxcore.messages.errors import (
     DedupUnavailableError,
     EncryptionModeError,
     EncryptionRequiredError,
+    NonceReusedError,
     NotConfiguredError,
     XMLError,
 )
 from wxcore.messages.models import ComponentPush, GenericMessage, Push, dedup_key, parse_message
 from wxcore.messages.replies import SUCCESS, Reply, coerce_reply, render_reply, render_reply_json
-from wxcore.messages.router import Router
+from wxcore.messages.router import Handler, Router, refuse_awaitable
 from wxcore.messages.settings import PushSettings
 from wxcore.messages.signature import verify_request, verify_url
 from wxcore.messages.xml import check_size
 
-__all__ = ["SeenStore", "PushResult", "PushPipeline", "DedupFailure", "CONTENT_TYPES"]
+__all__ = [
+    "SeenStore", "PushResult", "PushPipeline", "DedupFailure", "CONTENT_TYPES",
+    "CheckNonce", "Remember", "Forget", "CallHandler", "PushEffect", "PushSteps",
+]
 
 CONTENT_TYPES = {
     "text": "text/plain; charset=utf-8",
@@ -91,6 +99,36 @@ class PushResult(msgspec.Struct, frozen=True, kw_only=True):
     dedup_failed: bool = False  # the store failed and the push was handled anyway ("open")
 
 
+class CheckNonce(NamedTuple):
+    """Was this nonce used before? (answer: ``True`` for a replay). Only with a nonce store."""
+
+    nonce: str
+
+
+class Remember(NamedTuple):
+    """Record this push's de-duplication key (answer: ``True`` when it was new)."""
+
+    key: str
+
+
+class Forget(NamedTuple):
+    """Forget this key: the push was not answered, so WeChat's retry must run (answer: None)."""
+
+    key: str
+
+
+class CallHandler(NamedTuple):
+    """Run the routed handler on the message (answer: what it returned, a ReplyLike)."""
+
+    handler: Handler
+    message: Push
+
+
+PushEffect = Union[CheckNonce, Remember, Forget, CallHandler]
+#: The generator :meth:`PushPipeline.steps` returns.
+PushSteps = Generator[PushEffect, Any, PushResult]
+
+
 class PushPipeline:
     """Receives pushes for one account (or one component): its settings and a router.
 
@@ -119,11 +157,63 @@ class PushPipeline:
         nonce_seen: Callable[[str], bool] | None = None,
         dedup_failure: DedupFailure = "open",
     ) -> PushResult:
-        """Answer one request from WeChat (see the module doc for the steps).
+        """Answer one request from WeChat (see the module doc for the steps), synchronously.
 
-        Raises a :class:`wxcore.errors.MessageError` subclass when the request fails a check,
-        :class:`DedupUnavailableError` when the store fails and ``dedup_failure="closed"``;
-        a handler's own exception propagates unchanged.
+        ``seen`` de-duplicates pushes; ``nonce_seen(nonce)`` returns True for a nonce used
+        before. Raises a :class:`wxcore.errors.MessageError` subclass when the request fails
+        a check, :class:`DedupUnavailableError` when the store fails and
+        ``dedup_failure="closed"``, :class:`~wxcore.errors.UsageError` when the handler is
+        a coroutine function (serve those with the async server); a handler's own exception
+        propagates unchanged.
+        """
+        steps = self.steps(query, body, now=now, random_bytes=random_bytes,
+                           dedup=seen is not None, nonce_check=nonce_seen is not None,
+                           dedup_failure=dedup_failure)
+        answer: Any = None
+        failure: BaseException | None = None
+        while True:
+            try:
+                effect = steps.send(answer) if failure is None else steps.throw(failure)
+            except StopIteration as done:
+                result: PushResult = done.value
+                return result
+            failure = None
+            try:
+                if type(effect) is CallHandler:
+                    answer = effect.handler(effect.message)
+                    if isinstance(answer, Awaitable):
+                        refuse_awaitable(answer, effect.handler)
+                elif type(effect) is Remember:
+                    assert seen is not None  # Remember and Forget are yielded only with dedup
+                    answer = seen.add(effect.key)
+                elif type(effect) is Forget:
+                    assert seen is not None
+                    seen.discard(effect.key)
+                    answer = None
+                elif type(effect) is CheckNonce:
+                    assert nonce_seen is not None  # yielded only with nonce_check
+                    answer = nonce_seen(effect.nonce)
+            except BaseException as exc:  # handed to the steps, which decide what it means
+                failure = exc
+
+    def steps(
+        self,
+        query: Mapping[str, str],
+        body: bytes,
+        *,
+        now: float,
+        random_bytes: Callable[[int], bytes],
+        dedup: bool = False,
+        nonce_check: bool = False,
+        dedup_failure: DedupFailure = "open",
+    ) -> PushSteps:
+        """The receive path as a generator of effects, for executors (see the module doc).
+
+        ``dedup`` and ``nonce_check`` say whether the executor has a de-duplication store
+        and a nonce store (without them, no :class:`Remember`/:class:`Forget` or
+        :class:`CheckNonce` is yielded). An effect's failure is thrown back in: a store's
+        error at :class:`Remember` means what ``dedup_failure`` says, a handler's error
+        forgets the push and propagates.
         """
         settings = self.settings
         echostr = query.get("echostr")
@@ -136,35 +226,72 @@ class PushPipeline:
         safe = query.get("encrypt_type") == "aes"
         if not safe and "msg_signature" in query:
             raise EncryptionModeError("msg_signature without encrypt_type=aes: not a WeChat push")
-        if safe:
-            inner, json_body, encrypted = self._open_safe(query, body, now, nonce_seen)
+        canonical = encrypt = None
+        if safe:  # find Encrypt with a bounded scan (no parse): it is what msg_signature covers
+            canonical = envelope_encrypt(body)
+            encrypt = canonical[2] if canonical is not None else find_encrypt(body)
+        elif settings.require_encryption:
+            raise EncryptionRequiredError("plaintext push refused: safe mode is required")
+        verify_request(settings.token, query, encrypt=encrypt, now=now,
+                       window=settings.timestamp_window)
+        # only after the signature passed, so a forger cannot fill the nonce store
+        if nonce_check and (yield CheckNonce(query["nonce"])):
+            raise NonceReusedError("nonce already used: the request is a replay")
+        if encrypt is not None:
+            inner, json_body, encrypted = self._open_safe(body, canonical, encrypt)
         else:
-            if settings.require_encryption:
-                raise EncryptionRequiredError("plaintext push refused: safe mode is required")
-            verify_request(settings.token, query, now=now, window=settings.timestamp_window,
-                           nonce_seen=nonce_seen)
             inner = self._decode(body)
             if "Encrypt" in inner and "MsgType" not in inner and "InfoType" not in inner:
                 raise EncryptionModeError("an encrypted envelope without encrypt_type=aes")
             json_body, encrypted = is_json(body), False
         message = parse_message(inner)
-        return self._dispatch(message, json_body, encrypted, now, random_bytes, seen,
-                              dedup_failure)
+
+        key = None
+        dedup_failed = False
+        if dedup:
+            key = dedup_key(message)
+            try:
+                new = yield Remember(key)
+            except Exception as exc:
+                if dedup_failure == "closed":
+                    raise DedupUnavailableError(
+                        f"de-duplication store failed ({type(exc).__name__}): push refused so "
+                        "that WeChat retries it") from exc
+                new, key, dedup_failed = True, None, True
+            if not new:
+                return PushResult(body=_SUCCESS_BODY, content_type=CONTENT_TYPES["text"],
+                                  message=message, encrypted=encrypted, duplicate=True)
+        try:
+            handler = self.router.resolve(message)
+            reply = coerce_reply(None if handler is None else (yield CallHandler(handler, message)))
+            if reply is None or _is_component(message):
+                return PushResult(body=_SUCCESS_BODY, content_type=CONTENT_TYPES["text"],
+                                  message=message, encrypted=encrypted, dedup_failed=dedup_failed)
+            text = self._render(reply, message, json_body, encrypted, int(now), random_bytes)
+        except GeneratorExit:  # the executor abandoned the steps: nothing more to yield
+            raise
+        except BaseException:
+            # the push was not answered: forget it so WeChat's retry is processed again
+            if key is not None:
+                try:
+                    yield Forget(key)
+                except Exception as exc:
+                    # the handler's exception stays attached as __context__ of exc
+                    raise DedupUnavailableError(
+                        f"the handler failed and the de-duplication store could not forget the "
+                        f"push ({type(exc).__name__}): its retries may be dropped") from exc
+            raise
+        return PushResult(body=text.encode(), content_type=CONTENT_TYPES["json" if json_body else "xml"],
+                          message=message, encrypted=encrypted, dedup_failed=dedup_failed)
 
     def _decode(self, body: bytes) -> dict[str, Any]:
         return decode_body(body, max_bytes=self.settings.max_bytes,
                            max_depth=self.settings.max_depth)
 
     def _open_safe(
-        self, query: Mapping[str, str], body: bytes, now: float,
-        nonce_seen: Callable[[str], bool] | None,
+        self, body: bytes, canonical: tuple[str, str, str] | None, encrypt: str,
     ) -> tuple[dict[str, Any], bool, bool]:
-        """Verify a safe-mode request before parsing it; the inner fields, JSON?, encrypted?"""
-        settings = self.settings
-        canonical = envelope_encrypt(body)
-        encrypt = canonical[2] if canonical is not None else find_encrypt(body)
-        verify_request(settings.token, query, encrypt=encrypt, now=now,
-                       window=settings.timestamp_window, nonce_seen=nonce_seen)
+        """A verified safe-mode request's inner fields, JSON?, encrypted?"""
         fields: dict[str, Any] | None = None
         if canonical is None:  # signed, so now worth a full parse: it must agree with the scan
             fields = self._decode(body)
@@ -178,46 +305,6 @@ class PushPipeline:
             raise NotConfiguredError("encrypted push, but no EncodingAESKey/appid is configured")
         # compatible mode without a key: the plaintext fields beside Encrypt, answered plain
         return {k: v for k, v in fields.items() if k != "Encrypt"}, is_json(body), False
-
-    def _dispatch(
-        self, message: Push, json_body: bool, encrypted: bool, now: float,
-        random_bytes: Callable[[int], bytes], seen: SeenStore | None,
-        dedup_failure: DedupFailure,
-    ) -> PushResult:
-        key = None
-        dedup_failed = False
-        if seen is not None:
-            key = dedup_key(message)
-            try:
-                new = seen.add(key)
-            except Exception as exc:
-                if dedup_failure == "closed":
-                    raise DedupUnavailableError(
-                        f"de-duplication store failed ({type(exc).__name__}): push refused so "
-                        "that WeChat retries it") from exc
-                new, key, dedup_failed = True, None, True
-            if not new:
-                return PushResult(body=_SUCCESS_BODY, content_type=CONTENT_TYPES["text"],
-                                  message=message, encrypted=encrypted, duplicate=True)
-        try:
-            reply = coerce_reply(self.router.dispatch(message))
-            if reply is None or _is_component(message):
-                return PushResult(body=_SUCCESS_BODY, content_type=CONTENT_TYPES["text"],
-                                  message=message, encrypted=encrypted, dedup_failed=dedup_failed)
-            text = self._render(reply, message, json_body, encrypted, int(now), random_bytes)
-        except BaseException:
-            # the push was not answered: forget it so WeChat's retry is processed again
-            if seen is not None and key is not None:
-                try:
-                    seen.discard(key)
-                except Exception as exc:
-                    # the handler's exception stays attached as __context__ of exc
-                    raise DedupUnavailableError(
-                        f"the handler failed and the de-duplication store could not forget the "
-                        f"push ({type(exc).__name__}): its retries may be dropped") from exc
-            raise
-        return PushResult(body=text.encode(), content_type=CONTENT_TYPES["json" if json_body else "xml"],
-                          message=message, encrypted=encrypted, dedup_failed=dedup_failed)
 
     def _render(self, reply: Reply, message: Any, json_body: bool, encrypted: bool, created: int,
                 random_bytes: Callable[[int], bytes]) -> str:

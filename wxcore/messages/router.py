@@ -24,6 +24,12 @@ Lookup order: (event, key) → event → "any event" (``router.event("*")``) →
 default. Event names match case-insensitively (WeChat writes ``subscribe`` but ``SCAN``).
 For ``subscribe``, a key matches the scene with or without WeChat's ``qrscene_`` prefix.
 
+Handlers may be ``async def`` functions too (typed the same way): the async server
+(``AsyncMessageServer``, ASGI) awaits them on the event loop and runs plain functions in a
+worker thread. The sync server (``MessageServer``, WSGI) cannot await, so it refuses a
+router with async handlers when it is built, and a handler that returns an awaitable when
+it is called (:class:`~wxcore.errors.UsageError`).
+
 Typed: ``router.message("text")`` hands its handler a :class:`TextMessage`, and says so to
 type checkers. The decorators are overloaded on the literal type names WeChat documents
 (``router.event("CLICK")`` takes a ``Callable[[ClickEvent], ...]``), so mypy rejects a
@@ -34,7 +40,7 @@ that is not modelled (or not a literal) gets an untyped registrar: such pushes a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Generic, Literal, TypeVar, Union, overload
 
 from wxcore.errors import UsageError
@@ -74,9 +80,10 @@ from wxcore.messages.models import (
 )
 from wxcore.messages.replies import ReplyLike
 
-__all__ = ["Handler", "Registrar", "Router"]
+__all__ = ["Handler", "Registrar", "Router", "refuse_awaitable"]
 
-Handler = Callable[[Any], ReplyLike]
+#: A registered handler: a function of the push returning a reply, or an async one.
+Handler = Callable[[Any], Union[ReplyLike, Awaitable[ReplyLike]]]
 M = TypeVar("M")
 R = TypeVar("R", bound=ReplyLike)
 #: What an "any event" handler receives: a modelled event, or an unmodelled one.
@@ -97,7 +104,13 @@ class Registrar(Generic[M]):
     def __init__(self, register: Callable[[Handler], None]) -> None:
         self._register = register
 
-    def __call__(self, handler: Callable[[M], R]) -> Callable[[M], R]:
+    @overload
+    def __call__(self, handler: Callable[[M], Coroutine[Any, Any, R]]
+                 ) -> Callable[[M], Coroutine[Any, Any, R]]: ...
+    @overload
+    def __call__(self, handler: Callable[[M], R]) -> Callable[[M], R]: ...
+
+    def __call__(self, handler: Handler) -> Handler:
         self._register(handler)
         return handler
 
@@ -228,10 +241,25 @@ class Router:
 
         return Registrar(register)
 
-    def default(self, handler: Callable[[Push], R]) -> Callable[[Push], R]:
+    @overload
+    def default(self, handler: Callable[[Push], Coroutine[Any, Any, R]]
+                ) -> Callable[[Push], Coroutine[Any, Any, R]]: ...
+    @overload
+    def default(self, handler: Callable[[Push], R]) -> Callable[[Push], R]: ...
+
+    def default(self, handler: Handler) -> Handler:
         """Decorator: handle everything no other route matched (any :data:`Push`)."""
         self._default = handler
         return handler
+
+    def handlers(self) -> Iterator[Handler]:
+        """Every registered handler (servers check them when they are built)."""
+        yield from self._messages.values()
+        yield from self._events.values()
+        yield from self._keyed.values()
+        yield from self._infos.values()
+        if self._default is not None:
+            yield self._default
 
     def resolve(self, message: Push) -> Handler | None:
         """The handler for ``message``, or ``None`` when nothing (not even a default) matches."""
@@ -257,6 +285,22 @@ class Router:
         return self._messages.get(message.MsgType) or self._default
 
     def dispatch(self, message: Push) -> ReplyLike:
-        """Call the matching handler; ``None`` when no handler matches."""
+        """Call the matching (sync) handler; ``None`` when no handler matches."""
         handler = self.resolve(message)
-        return None if handler is None else handler(message)
+        if handler is None:
+            return None
+        answer = handler(message)
+        if isinstance(answer, Awaitable):
+            refuse_awaitable(answer, handler)
+        return answer  # type: ignore[return-value]  # not awaitable, so a ReplyLike
+
+
+def refuse_awaitable(answer: Awaitable[Any], handler: Handler) -> None:
+    """A sync executor cannot await: close the coroutine (no "never awaited") and say so."""
+    close = getattr(answer, "close", None)
+    if callable(close):
+        close()
+    name = getattr(handler, "__qualname__", None) or repr(handler)
+    raise UsageError(f"handler {name} is async (it returned an awaitable): the sync message "
+                     "server cannot await it; serve the router with AsyncMessageServer (ASGI) "
+                     "or make the handler a plain function")
