@@ -2,7 +2,7 @@
 
 The same endpoint as :meth:`MessageServer.wsgi_app <wxcore.adapters.message_server.MessageServer.wsgi_app>`
 -- the same pure pipeline, status codes and logging -- for ASGI servers (uvicorn, hypercorn)
-and frameworks (mount it in Starlette or FastAPI). The body is read from the ASGI channel up
+and frameworks (route it in Starlette or FastAPI). The body is read from the ASGI channel up
 to the settings' ``max_bytes``, then:
 
 * an :class:`~wxcore.adapters.async_message_server.AsyncMessageServer` answers on the loop:
@@ -11,6 +11,10 @@ to the settings' ``max_bytes``, then:
 * a sync :class:`~wxcore.adapters.message_server.MessageServer` (sync handlers, sync
   stores such as Redis) answers in a worker thread (``asyncio.to_thread``), so none of it
   holds the event loop.
+
+In Starlette or FastAPI, route it at the exact path WeChat posts to:
+``app.add_route("/wechat", server.asgi_app)`` (a ``Mount`` would answer ``/wechat`` with
+a redirect to ``/wechat/``, which WeChat does not follow).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from wxcore.adapters.message_server import MessageServer
 if TYPE_CHECKING:
     from wxcore.adapters.async_message_server import AsyncMessageServer
 
-__all__ = ["asgi_app", "ASGIApp"]
+__all__ = ["asgi_app", "ASGIApp", "ASGIEndpoint"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -34,19 +38,34 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
-def asgi_app(server: Union[MessageServer, AsyncMessageServer]) -> ASGIApp:
-    """An ASGI 3 application serving ``server``'s endpoint (GET verification, POST pushes)."""
-    limit = server.pipeline.settings.max_bytes
-    respond: Callable[[str, Mapping[str, str], bytes], Awaitable[_Answer]]
-    if isinstance(server, MessageServer):
-        sync_respond = server.respond
+class ASGIEndpoint:
+    """The ASGI 3 application of one message server (see :func:`asgi_app`).
 
-        async def respond(method: str, query: Mapping[str, str], body: bytes) -> _Answer:
-            return await asyncio.to_thread(sync_respond, method, query, body)
-    else:
-        respond = server.respond
+    A class, not a function, so that routers which tell request handlers from ASGI apps by
+    their kind (Starlette's and FastAPI's ``Route`` / ``add_route``) serve it as an ASGI app
+    at an exact path such as ``/wechat``.
+    """
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    __slots__ = ("server", "_limit", "_respond")
+
+    def __init__(self, server: Union[MessageServer, AsyncMessageServer]) -> None:
+        self.server = server
+        self._limit = server.pipeline.settings.max_bytes
+        self._respond: Callable[[str, Mapping[str, str], bytes], Awaitable[_Answer]]
+        if isinstance(server, MessageServer):
+            self._respond = self._respond_in_thread
+        else:
+            self._respond = server.respond
+
+    def __repr__(self) -> str:
+        return f"ASGIEndpoint({self.server!r})"
+
+    async def _respond_in_thread(self, method: str, query: Mapping[str, str],
+                                 body: bytes) -> _Answer:
+        assert isinstance(self.server, MessageServer)
+        return await asyncio.to_thread(self.server.respond, method, query, body)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -60,17 +79,20 @@ def asgi_app(server: Union[MessageServer, AsyncMessageServer]) -> ASGIApp:
         method = scope["method"]
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                keep_blank_values=True))
-        body = await _read_body(receive, limit) if method == "POST" else b""
+        body = await _read_body(receive, self._limit) if method == "POST" else b""
         if body is None:
-            status, headers, payload = server.too_large()
+            status, headers, payload = self.server.too_large()
         else:
-            status, headers, payload = await respond(method, query, body)
+            status, headers, payload = await self._respond(method, query, body)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
                                 for k, v in headers]})
         await send({"type": "http.response.body", "body": payload})
 
-    return app
+
+def asgi_app(server: Union[MessageServer, AsyncMessageServer]) -> ASGIEndpoint:
+    """An ASGI 3 application serving ``server``'s endpoint (GET verification, POST pushes)."""
+    return ASGIEndpoint(server)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -17,7 +17,7 @@ thread (``asyncio.to_thread``), so a blocking handler never holds the loop::
 
     server = AsyncMessageServer(router, settings,
                                 dedup=AsyncRedisDedupStore(redis.asyncio.Redis.from_url(url)))
-    app.mount("/wechat", server.asgi_app)    # Starlette / FastAPI; or uvicorn module:app
+    app.add_route("/wechat", server.asgi_app)  # Starlette / FastAPI; or uvicorn module:app
 
 Status codes, logging and the ``dedup_failure`` choice are the sync server's
 (:class:`~wxcore.adapters.message_server.PushServerBase`). The Redis store writes the sync
@@ -38,7 +38,7 @@ from wxcore.messages import PushResult, PushSettings, Router
 from wxcore.messages.replies import ReplyLike
 from wxcore.messages.pipeline import CallHandler, CheckNonce, DedupFailure, Forget, PushSteps, Remember
 
-from wxcore.adapters.asgi import ASGIApp, asgi_app
+from wxcore.adapters.asgi import ASGIEndpoint
 from wxcore.adapters.message_server import (
     DEDUP_PREFIX,
     DEFAULT_DEDUP_TTL,
@@ -144,8 +144,8 @@ class AsyncMessageServer(PushServerBase):
             _check_async_store(nonce_store, "nonce store")
         self.dedup: AsyncSeenStore | None = dedup
         self.nonce_store = nonce_store
-        #: This endpoint as an ASGI 3 application (mount it, or serve it with uvicorn).
-        self.asgi_app: ASGIApp = asgi_app(self)
+        #: This endpoint as an ASGI 3 application (route it, or serve it with uvicorn).
+        self.asgi_app = ASGIEndpoint(self)
 
     async def handle(self, query: Mapping[str, str], body: bytes) -> PushResult:
         """Run the pipeline with the real clock and randomness; raises MessageError."""
