@@ -13,7 +13,7 @@ to the settings' ``max_bytes``, then:
   holds the event loop.
 
 In Starlette or FastAPI, route it at the exact path WeChat posts to:
-``app.add_route("/wechat", server.asgi_app)`` (a ``Mount`` would answer ``/wechat`` with
+``Route("/wechat", server.asgi_app)`` in the app's routes (a ``Mount`` would answer ``/wechat`` with
 a redirect to ``/wechat/``, which WeChat does not follow).
 """
 
@@ -42,7 +42,7 @@ class ASGIEndpoint:
     """The ASGI 3 application of one message server (see :func:`asgi_app`).
 
     A class, not a function, so that routers which tell request handlers from ASGI apps by
-    their kind (Starlette's and FastAPI's ``Route`` / ``add_route``) serve it as an ASGI app
+    their kind (Starlette's ``Route``, which FastAPI takes too) serve it as an ASGI app
     at an exact path such as ``/wechat``.
     """
 

@@ -17,7 +17,7 @@ thread (``asyncio.to_thread``), so a blocking handler never holds the loop::
 
     server = AsyncMessageServer(router, settings,
                                 dedup=AsyncRedisDedupStore(redis.asyncio.Redis.from_url(url)))
-    app.add_route("/wechat", server.asgi_app)  # Starlette / FastAPI; or uvicorn module:app
+    app = Starlette(routes=[Route("/wechat", server.asgi_app)])  # FastAPI(routes=...) too
 
 Status codes, logging and the ``dedup_failure`` choice are the sync server's
 (:class:`~wxcore.adapters.message_server.PushServerBase`). The Redis store writes the sync
