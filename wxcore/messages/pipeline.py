@@ -40,7 +40,7 @@ clock or draws randomness itself.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import Any, Literal, NamedTuple, Protocol, Union
+from typing import Any, Literal, Protocol, Union
 
 import msgspec
 
@@ -99,25 +99,25 @@ class PushResult(msgspec.Struct, frozen=True, kw_only=True):
     dedup_failed: bool = False  # the store failed and the push was handled anyway ("open")
 
 
-class CheckNonce(NamedTuple):
+class CheckNonce(msgspec.Struct, frozen=True):
     """Was this nonce used before? (answer: ``True`` for a replay). Only with a nonce store."""
 
     nonce: str
 
 
-class Remember(NamedTuple):
+class Remember(msgspec.Struct, frozen=True):
     """Record this push's de-duplication key (answer: ``True`` when it was new)."""
 
     key: str
 
 
-class Forget(NamedTuple):
+class Forget(msgspec.Struct, frozen=True):
     """Forget this key: the push was not answered, so WeChat's retry must run (answer: None)."""
 
     key: str
 
 
-class CallHandler(NamedTuple):
+class CallHandler(msgspec.Struct, frozen=True):
     """Run the routed handler on the message (answer: what it returned, a ReplyLike)."""
 
     handler: Handler
@@ -181,7 +181,8 @@ class PushPipeline:
             try:
                 if type(effect) is CallHandler:
                     answer = effect.handler(effect.message)
-                    if isinstance(answer, Awaitable):
+                    if (answer is not None and type(answer) is not str
+                            and not isinstance(answer, Reply) and isinstance(answer, Awaitable)):
                         refuse_awaitable(answer, effect.handler)
                 elif type(effect) is Remember:
                     assert seen is not None  # Remember and Forget are yielded only with dedup
