@@ -42,8 +42,8 @@ from wxcore.messages.models import (
     UnauthorizedPush,
 )
 from wxcore.messages.replies import ReplyLike
-from wxcore.officialaccount.oauth import Scope
 from wxcore.messages.router import Handler
+from wxcore.officialaccount.oauth import Scope
 from wxcore.tokens import Token
 
 from wxcore.adapters.credentials import Stored, credential_key
