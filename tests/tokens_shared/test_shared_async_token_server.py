@@ -55,10 +55,10 @@ def test_1000_tasks_share_one_request_and_an_async_client_needs_no_app_secret(
     appid = sandbox.default_app.appid
 
     async def main() -> None:
-        remote = AsyncRemoteTokenProvider(
-            server.base_url, appid, secret=SECRET,
-            transport=TRANSPORTS[library](server.base_url, timeout=(2.0, 10.0)))
-        async with remote:
+        transport = TRANSPORTS[library](server.base_url, timeout=(2.0, 10.0))
+        remote = AsyncRemoteTokenProvider(server.base_url, appid, secret=SECRET,
+                                          transport=transport)
+        async with transport, remote:  # a transport passed in is closed by its owner
             tokens = await asyncio.gather(*(remote.get() for _ in range(1000)))
             assert {t.value for t in tokens} == {tokens[0].value}
             assert service.asked == 1 and sandbox.calls[STABLE] == 1
