@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +22,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from wxcore.errors import TokenError, UsageError
 
+from wxcore.adapters.stores._common import Backoff
 from wxcore.adapters.tokens import FETCH_DEADLINE
 
 __all__ = ["DELETE_IF_VALUE", "TAKE_OR_PEEK", "RELEASE", "TAKE_BUDGET", "lease_key",
@@ -73,6 +74,10 @@ POLL_FIRST, POLL_CAP = 0.002, 0.02
 
 # What a lease attempt came to.
 HELD, RENEWED, BUSY, LOCAL = object(), object(), object(), object()
+
+#: A lease attempt as steps (see :meth:`RedisStoreSettings._acquire_steps`): it yields None
+#: for "run TAKE_OR_PEEK now" (sent its answer) or a pause in seconds (sent None).
+AcquireSteps = Generator["float | None", object, object]
 
 
 class UseFallback(Exception):
@@ -173,7 +178,23 @@ class RedisStoreSettings:
         self._down_until = time.monotonic() + self.retry_after
         return UseFallback()
 
-    def _gave_up(self, key: str) -> object:
+    def _acquire_steps(self, key: str, blocking: bool) -> AcquireSteps:
+        """Taking the lease on ``key``, as steps each store drives its own way (a call, or an
+        await): HELD (taken), RENEWED (a new token appeared: read it instead of fetching)
+        or BUSY (not ``blocking``, or gave up after ``wait_timeout``)."""
+        seen = yield None
+        if seen == 1:
+            return HELD
+        if not blocking:
+            return BUSY
+        backoff = Backoff(self.wait_timeout, first=POLL_FIRST, cap=POLL_CAP)
+        while (pause := backoff.next_pause()) is not None:
+            yield pause
+            now = yield None
+            if now == 1:
+                return HELD
+            if now and now != seen:
+                return RENEWED
         logger.warning("%s: gave up waiting %.1fs for another process's refresh",
                        key, self.wait_timeout)
         return BUSY

@@ -41,14 +41,11 @@ from redis.retry import Retry
 from wxcore.errors import TokenError
 from wxcore.tokens import Token
 
-from wxcore.adapters.stores._common import Backoff, decode_token, encode_token, ttl_for
+from wxcore.adapters.stores._common import decode_token, encode_token, ttl_for
 from wxcore.adapters.stores._redis_scheme import (
-    BUSY,
     DELETE_IF_VALUE,
     HELD,
     LOCAL,
-    POLL_CAP,
-    POLL_FIRST,
     RELEASE,
     RENEWED,
     TAKE_BUDGET,
@@ -192,23 +189,20 @@ class RedisTokenStore(RedisStoreSettings):
                 self._let_go(lease, owner)
 
     def _acquire(self, key: str, lease: str, owner: str, blocking: bool) -> object:
-        """HELD (lease taken), RENEWED (a new token appeared) or BUSY (gave up)."""
-        token_key, px = self._key(key), self._lease_ms
-        seen = self._run("take the refresh lock", self._take_or_peek,
-                         keys=[lease, token_key], args=[owner, px])
-        if seen == 1:
-            return HELD
-        if not blocking:
-            return BUSY
-        backoff = Backoff(self.wait_timeout, first=POLL_FIRST, cap=POLL_CAP)
-        while backoff.wait():
-            now = self._run("take the refresh lock", self._take_or_peek,
-                            keys=[lease, token_key], args=[owner, px])
-            if now == 1:
-                return HELD
-            if now and now != seen:
-                return RENEWED  # someone stored a new token: read it instead of fetching
-        return self._gave_up(key)
+        """HELD, RENEWED or BUSY: :meth:`_acquire_steps` driven with blocking calls."""
+        steps, answer = self._acquire_steps(key, blocking), None
+        keys, args = [lease, self._key(key)], [owner, self._lease_ms]
+        try:
+            while True:
+                pause = steps.send(answer)
+                if pause is None:
+                    answer = self._run("take the refresh lock", self._take_or_peek,
+                                     keys=keys, args=args)
+                else:
+                    time.sleep(pause)
+                    answer = None
+        except StopIteration as done:
+            return done.value
 
     def _let_go(self, lease: str, owner: str) -> None:
         try:
