@@ -28,7 +28,8 @@ timers per request, and WeChat's answers are small.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import Any
 
 import aiohttp
 
@@ -125,8 +126,10 @@ class AiohttpTransport:
             return self._no_deadline
         return aiohttp.ClientTimeout(total=left, sock_connect=min(self.connect_timeout, left))
 
-    async def send(self, request: Request) -> Response:
-        return await send_over(self.routes, request, self._exchange, _ERRORS)
+    def send(self, request: Request) -> Coroutine[Any, Any, Response]:
+        """The response to ``request``, as a coroutine to await (the send loop's own: a
+        wrapping coroutine would add a frame to every resumption of the call)."""
+        return send_over(self.routes, request, self._exchange, _ERRORS)
 
     async def _exchange(self, request: Request, base: str, url: str,
                         left: float | None) -> Response:

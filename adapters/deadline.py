@@ -45,9 +45,10 @@ class deadline:
         if self.seconds is None:
             return outer
         mine = time.monotonic() + self.seconds
-        effective = mine if outer is None else min(outer, mine)
-        self._token = _DEADLINE.set(effective)
-        return effective
+        if outer is not None and outer <= mine:
+            return outer  # the enclosing deadline is the tighter: nothing to set
+        self._token = _DEADLINE.set(mine)
+        return mine
 
     def __exit__(self, *exc: object) -> None:
         if self._token is not None:

@@ -165,8 +165,9 @@ class HttpxAsyncTransport(_HttpxCommon):
         self._owned = client is None
         self.client = client if client is not None else httpx.AsyncClient(**self._settings(maxsize))
 
-    async def send(self, request: Request) -> Response:
-        return await send_over(self.routes, request, self._exchange, _ERRORS)
+    def send(self, request: Request) -> Coroutine[Any, Any, Response]:
+        """The response to ``request``, as a coroutine to await (the send loop itself)."""
+        return send_over(self.routes, request, self._exchange, _ERRORS)
 
     async def _exchange(self, request: Request, base: str, url: str,
                         left: float | None) -> Response:

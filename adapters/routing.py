@@ -63,7 +63,8 @@ class HostRoutes:
             host: tuple(b.rstrip("/") for b in bases) for host, bases in routes.items()
         }
         self._default: tuple[str, ...] | None = self.routes.get("*")
-        self._preferred: dict[str, int] = {}
+        # each host's plan, the preferred base first; made on first use, remade on a change
+        self._plans: dict[str, tuple[tuple[int, str], ...]] = {}
         self._lock = threading.Lock()
 
     def bases(self, host: str) -> tuple[str, ...]:
@@ -71,18 +72,23 @@ class HostRoutes:
         bases = self.routes.get(host) or self._default
         return bases if bases else (f"https://{host}",)
 
-    def plan(self, host: str) -> list[tuple[int, str]]:
+    def plan(self, host: str) -> tuple[tuple[int, str], ...]:
         """(index, base URL) pairs to try for ``host``, the preferred one first."""
+        plan = self._plans.get(host)
+        if plan is None:
+            plan = self._plans[host] = self._plan_from(host, 0)
+        return plan
+
+    def _plan_from(self, host: str, start: int) -> tuple[tuple[int, str], ...]:
         bases = self.bases(host)
-        start = self._preferred.get(host, 0) if len(bases) > 1 else 0
-        return [((start + i) % len(bases), bases[(start + i) % len(bases)])
-                for i in range(len(bases))]
+        return tuple(((start + i) % len(bases), bases[(start + i) % len(bases)])
+                     for i in range(len(bases)))
 
     def reached(self, host: str, index: int) -> None:
         """``host`` answered at base ``index``: try that one first from now on."""
-        if self._preferred.get(host, 0) != index:
+        if self.plan(host)[0][0] != index:
             with self._lock:
-                self._preferred[host] = index
+                self._plans[host] = self._plan_from(host, index)
 
     def attempt_time(self, endpoint: str, base: str, last: ConnectError | None) -> float | None:
         """Seconds this attempt may take (None: no deadline). Once the deadline has passed,
@@ -95,7 +101,7 @@ class HostRoutes:
         raise ConnectError(f"{endpoint}: the call's deadline passed before {base} was tried",
                            endpoint=endpoint)
 
-    def unreachable(self, request: Request, plan: list[tuple[int, str]], attempt: int,
+    def unreachable(self, request: Request, plan: Sequence[tuple[int, str]], attempt: int,
                     url: str, reason: str) -> ConnectError:
         """The ConnectError for attempt ``attempt`` of ``plan``, logging the fail-over."""
         base = plan[attempt][1]
