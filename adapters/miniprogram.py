@@ -9,16 +9,20 @@ reading an image upload from a path or a file, and saving downloaded media.
 from __future__ import annotations
 
 import os
-from typing import BinaryIO, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, BinaryIO, Literal, TypeVar, Union
 
 from wxcore.endpoint import Call, Media, TableBuilder
 from wxcore.errors import UsageError
-from wxcore.facade import CHINA_TZ, method
-from wxcore.miniprogram import images
+from wxcore.facade import CHINA_TZ, deferred_module, lazy_method
 from wxcore.miniprogram.api import MiniProgramAPI
 from wxcore.multipart import File
 
 from wxcore.adapters.client import Client
+
+if TYPE_CHECKING:
+    from wxcore.miniprogram import images
+else:  # imported on first use, as the other builder modules (wxcore.miniprogram.api)
+    images = deferred_module("wxcore.miniprogram.images")
 
 __all__ = ["MiniProgram", "ImageProcessing", "ImageInput", "CHINA_TZ", "read_image"]
 
@@ -73,7 +77,7 @@ class ImageProcessing(Client):
     Official Account (both facades inherit these): smart crop and code scanning, the image
     as ``img_url`` or read here from a path, bytes or a binary file."""
 
-    scan_qr_code = method(ReadImage(images.scan_qr_code))
+    scan_qr_code = lazy_method(lambda: ReadImage(images.scan_qr_code))
 
     def ai_crop(self, img_url: str | None = None, img: ImageInput | None = None, *,
                 ratios: str | list[str] | list[float] | None = None) -> images.AiCropResult:
@@ -90,12 +94,12 @@ class MiniProgram(MiniProgramAPI, ImageProcessing):
 
     # -- images and OCR (图像处理 / OCR): the image is read from a path or file here ------
     # (scan_qr_code and ai_crop: from ImageProcessing above)
-    super_resolution = method(ReadImage(images.super_resolution))
-    ocr_bank_card = method(ReadImage(images.ocr_bank_card))
-    ocr_business_license = method(ReadImage(images.ocr_business_license))
-    ocr_driver_license = method(ReadImage(images.ocr_driver_license))
-    ocr_vehicle_license = method(ReadImage(images.ocr_vehicle_license))
-    ocr_printed_text = method(ReadImage(images.ocr_printed_text))
+    super_resolution = lazy_method(lambda: ReadImage(images.super_resolution))
+    ocr_bank_card = lazy_method(lambda: ReadImage(images.ocr_bank_card))
+    ocr_business_license = lazy_method(lambda: ReadImage(images.ocr_business_license))
+    ocr_driver_license = lazy_method(lambda: ReadImage(images.ocr_driver_license))
+    ocr_vehicle_license = lazy_method(lambda: ReadImage(images.ocr_vehicle_license))
+    ocr_printed_text = lazy_method(lambda: ReadImage(images.ocr_printed_text))
 
     def ocr_id_card(self, img_url: str | None = None, img: ImageInput | None = None, *,
                     type: Literal["photo", "scan"] = "photo") -> images.IdCardResult:

@@ -23,6 +23,7 @@ facades never ask the user for what the client already knows.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import typing
 from collections.abc import Awaitable, Callable, Coroutine
@@ -44,6 +45,8 @@ __all__ = [
     "NOW",
     "TODAY",
     "method",
+    "lazy_method",
+    "deferred_module",
     "FacadeMethod",
 ]
 
@@ -105,19 +108,31 @@ class FacadeMethod(Generic[P, T]):
     Read from a class, it gives the plain function (``help()`` lists it as a method); the
     declaration itself is in the class ``__dict__``.
 
-    Built by :func:`method`; the methods themselves are made once per facade class (sync or
+    Built by :func:`method` or :func:`lazy_method`; the methods themselves are made once per facade class (sync or
     async by the class's ``call``), carry the builder's name, docstring and signature (for
     ``help()``, ``inspect.signature`` and documentation tools), and cost one bound-method
     object per attribute read, like any Python method.
     """
 
-    def __init__(self, builder: Callable[..., Call[T]], binder: Binder[Any] | None = None) -> None:
-        self.builder = builder
+    def __init__(self, builder: Callable[..., Call[T]] | None, binder: Binder[Any] | None = None,
+                 *, find_builder: Callable[[], Callable[..., Call[T]]] | None = None) -> None:
+        self._builder = builder
+        self._find_builder = find_builder  # lazy_method: looked up on first use
         self.binder = binder
         self.name = getattr(builder, "__name__", "method")
-        self.__doc__ = inspect.getdoc(builder)
+        # a lazy method's docstring is the function's, made on first use (see _make)
+        self.__doc__ = inspect.getdoc(builder) if builder is not None else None
         self._functions: dict[type, Callable[..., Any]] = {}
         self._named = False
+
+    @property
+    def builder(self) -> Callable[..., Call[T]]:
+        """The builder this method calls (a lazy method's is imported here, once)."""
+        builder = self._builder
+        if builder is None:
+            assert self._find_builder is not None
+            builder = self._builder = self._find_builder()
+        return builder
 
     def __set_name__(self, owner: type, name: str) -> None:
         # The first name wins: ``old_name = new_name`` in a class body (an alias) calls this
@@ -165,7 +180,7 @@ class FacadeMethod(Generic[P, T]):
                 return client.call(builder(binder(client), *args, **kwargs))
         function.__name__ = self.name
         function.__qualname__ = f"{kind.__qualname__}.{self.name}"
-        function.__doc__ = self.__doc__
+        function.__doc__ = inspect.getdoc(self.builder)
         function.__dict__.update(__wrapped__=self.builder, __signature__=self.signature())
         return function
 
@@ -219,3 +234,43 @@ def method(builder: Callable[Concatenate[X, P], Call[T]], binder: Binder[X], /) 
 def method(builder: Callable[..., Call[T]], binder: Binder[Any] | None = None, /) -> FacadeMethod[Any, T]:
     """Declare a facade method for ``builder``; ``binder`` supplies its first argument."""
     return FacadeMethod(builder, binder)
+
+
+@overload
+def lazy_method(find_builder: Callable[[], Callable[P, Call[T]]], /) -> FacadeMethod[P, T]: ...
+
+
+@overload
+def lazy_method(find_builder: Callable[[], Callable[Concatenate[X, P], Call[T]]], binder: Binder[X],
+                /) -> FacadeMethod[P, T]: ...
+
+
+def lazy_method(find_builder: Callable[[], Callable[..., Call[T]]],
+                binder: Binder[Any] | None = None, /) -> FacadeMethod[Any, T]:
+    """:func:`method` for a builder looked up on the method's first use, not at class creation::
+
+        code2session = lazy_method(lambda: login.code2session, APPID)
+
+    With ``login`` a :func:`deferred_module`, a facade class imports none of its builder
+    modules until a method is used (``import`` of the facade stays cheap); the types are the
+    same as :func:`method`'s, read from the lambda."""
+    return FacadeMethod(None, binder, find_builder=find_builder)
+
+
+class deferred_module:  # noqa: N801 - stands in for a module name, so it reads like one
+    """A module imported on its first attribute access (``deferred_module("pkg.mod").f``).
+
+    For a facade's builder modules: bound at run time where the type checker sees the real
+    import (``if TYPE_CHECKING: from pkg import mod`` / ``else: mod = deferred_module(...)``).
+    The import goes through :func:`importlib.import_module`, so it is thread-safe."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+    def __repr__(self) -> str:
+        return f"<deferred module {self._name}>"

@@ -13,7 +13,7 @@ import pytest
 
 from wxcore.endpoint import Call
 from wxcore.errors import UsageError
-from wxcore.facade import TODAY, FacadeMethod, china_date, method
+from wxcore.facade import APPID, TODAY, FacadeMethod, china_date, deferred_module, lazy_method, method
 from wxcore.miniprogram import analysis, images, login
 from wxcore.miniprogram.api import MiniProgramAPI
 from wxcore.policy import Invalidate, NeedCredential, Pause, Send, run_call
@@ -126,3 +126,44 @@ def test_a_declaration_read_from_the_class_is_the_descriptor() -> None:
     assert declared.binder is TODAY
     assert "get_weekly_retain" in repr(declared) and "today bound" in repr(declared)
     assert method(login.get_phone_number).builder is login.get_phone_number
+
+
+class _Recorder:
+    """A client whose ``call`` hands back the call it was given."""
+
+    appid = "wx1234567890abcdef"
+
+    def now(self) -> float:
+        return 1_700_000_000.0
+
+    def call(self, call: Call[T], /) -> Call[T]:
+        return call
+
+
+def test_a_lazy_method_finds_its_builder_on_first_use_and_then_is_the_same_method() -> None:
+    found: list[str] = []
+
+    def find_builder() -> Any:
+        found.append("code2session")
+        return login.code2session
+
+    class Facade(_Recorder):
+        eager = method(login.code2session, APPID)
+        lazy = lazy_method(find_builder, APPID)
+
+    assert found == []  # declaring it looked nothing up
+    assert inspect.signature(Facade.lazy) == inspect.signature(Facade.eager)
+    assert Facade.lazy.__doc__ == Facade.eager.__doc__ and Facade.lazy.__name__ == "lazy"
+    lazy_call, eager_call = Facade().lazy("CODE"), Facade().eager("CODE")
+    assert (lazy_call.request, lazy_call.endpoint) == (eager_call.request, eager_call.endpoint)
+    assert found == ["code2session"]  # looked up once, however often it is used
+    Facade().lazy("CODE")
+    assert found == ["code2session"]
+
+
+def test_a_deferred_module_imports_on_first_attribute_access() -> None:
+    deferred = deferred_module("wxcore.miniprogram.login")
+    assert deferred.code2session is login.code2session
+    assert "wxcore.miniprogram.login" in repr(deferred)
+    with pytest.raises(ModuleNotFoundError):
+        deferred_module("wxcore.no_such_module").anything  # noqa: B018
