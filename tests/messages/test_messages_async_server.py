@@ -193,3 +193,38 @@ def test_the_async_server_refuses_sync_stores_and_unknown_options() -> None:
         AsyncMessageServer(router, settings, dedup="redis")
     with pytest.raises(UsageError, match="dedup_failure"):
         AsyncMessageServer(router, settings, dedup_failure="maybe")  # type: ignore[arg-type]
+
+
+def test_a_cancelled_push_is_forgotten_so_wechat_s_retry_runs() -> None:
+    """The client went away (or the server is shutting down) while an async handler waited:
+    the push was not answered, so its key is discarded and the retry is handled."""
+    router = Router()
+    started = asyncio.Event()
+    calls: list[str] = []
+
+    @router.message("text")
+    async def slow(message: TextMessage) -> str:
+        calls.append(message.Content)
+        if len(calls) == 1:
+            started.set()
+            await asyncio.Event().wait()  # never set: only cancellation ends it
+        return "done"
+
+    settings = PushSettings(token=REF_TOKEN)
+    store = AsyncMemoryDedupStore()
+    server = AsyncMessageServer(router, settings, dedup=store)
+    push = PushSender(URL, settings).sign(text_push(OA_ID, USER, "slow", msg_id=7006))
+
+    async def main() -> tuple[int, int, bytes]:
+        first = asyncio.ensure_future(server.handle(push.query, push.body))
+        await started.wait()
+        remembered = len(store)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        retry = await server.handle(push.query, push.body)
+        return remembered, len(store), retry.body
+
+    remembered, after_retry, body = asyncio.run(main())
+    assert remembered == 1 and after_retry == 1  # forgotten on cancel, remembered again
+    assert b"done" in body and calls == ["slow", "slow"]
