@@ -18,7 +18,15 @@ from msgvectors import OA_ID, REF_AES_KEY, REF_APPID, REF_TOKEN, USER
 from wxcore.adapters.async_message_server import AsyncMemoryDedupStore, AsyncMessageServer
 from wxcore.adapters.message_server import MemoryDedupStore, MessageServer
 from wxcore.errors import UsageError
-from wxcore.messages import ClickEvent, PushSettings, Router, TextMessage, TextReply
+from wxcore.messages import (
+    ClickEvent,
+    PushSettings,
+    Router,
+    TextMessage,
+    TextReply,
+    parse_message,
+    parse_xml,
+)
 from wxcore.messages.pipeline import PushPipeline
 
 from wxcore.adapters.sandbox.pushes import PushSender, SignedPush, event_push, text_push
@@ -75,8 +83,6 @@ def test_async_handlers_run_on_the_loop_and_plain_ones_in_a_thread() -> None:
 
 
 def _encrypt(answer: httpx.Response) -> str:
-    from wxcore.messages import parse_xml
-
     assert answer.status_code == 200, answer.content
     return str(parse_xml(answer.content)["Encrypt"])
 
@@ -174,6 +180,9 @@ def test_a_sync_handler_returning_an_awaitable_fails_its_push_with_the_reason(
         PushPipeline(router, settings).handle(push.query, push.body, now=float(push.query["timestamp"]),
                                               random_bytes=bytes)
     assert inspect.getcoroutinestate(made[0]) == inspect.CORO_CLOSED  # no "never awaited"
+    with pytest.raises(UsageError, match="returned an awaitable"):
+        router.dispatch(parse_message(parse_xml(push.body)))
+    assert inspect.getcoroutinestate(made[1]) == inspect.CORO_CLOSED
     with caplog.at_level(logging.ERROR, logger="wxcore.messages"):
         status, _headers, _body = MessageServer(router, settings).respond("POST", push.query, push.body)
     assert status == 500 and "cannot await" in caplog.text
