@@ -16,7 +16,8 @@ The same declarations as the sync :class:`~wxcore.adapters.component.Component`
 * :meth:`AsyncComponent.official_account` / :meth:`AsyncComponent.mini_program`:
   :class:`AsyncOfficialAccount` / :class:`AsyncMiniProgram` clients with the authorizer's
   token, sharing the component's transport and token store;
-* :meth:`AsyncComponent.asgi_app`: the authorization event URL as an ASGI application.
+* :meth:`AsyncComponent.asgi_app`: the authorization event URL as an ASGI application (an
+  :class:`~wxcore.adapters.async_message_server.AsyncMessageServer`: async handlers welcome).
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ from wxcore.endpoint import Call
 from wxcore.errors import UsageError, WxError
 from wxcore.messages import Router
 from wxcore.messages.models import Push
-from wxcore.messages.pipeline import SeenStore
+from wxcore.messages.pipeline import CallHandler
+from wxcore.messages.replies import ReplyLike
+from wxcore.messages.router import Handler
 from wxcore.officialaccount.oauth import OAuthTokenResult, Scope
 from wxcore.policy import DEFAULT_POLICY, CallPolicy
 from wxcore.tokens import Token
 
-from wxcore.adapters.asgi import ASGIApp, Receive, Send, asgi_app
-from wxcore.adapters.asgi import Scope as ASGIScope
+from wxcore.adapters.asgi import ASGIEndpoint
 from wxcore.adapters.async_client import AsyncClient
 from wxcore.adapters.async_credentials import (
     AsyncCredentialStore,
@@ -77,7 +79,7 @@ from wxcore.adapters.component_flows import (
     no_store_warning,
 )
 from wxcore.adapters.credentials import CredentialStore, MemoryCredentialStore, SQLiteCredentialStore
-from wxcore.adapters.message_server import MessageServer
+from wxcore.adapters.async_message_server import AsyncMessageServer, AsyncSeenStore
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from wxcore.adapters.tokens import SecretProvider
 
@@ -85,8 +87,8 @@ __all__ = ["AsyncComponent", "AsyncAuthorizerOfficialAccount", "AsyncAuthorizerM
 
 R = TypeVar("R")
 
-# The event loop serving the push endpoint, seen by the worker thread the pipeline runs in
-# (asyncio.to_thread copies the context), so pushes are absorbed on that loop.
+# The event loop serving a push, seen by the worker thread a plain handler runs in
+# (asyncio.to_thread copies the context), so run_in_loop() can reach back to it.
 _SERVING_LOOP: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
     "wxcore_component_loop", default=None)
 
@@ -138,6 +140,34 @@ def _async_store(store: AsyncCredentialStore | CredentialStore | str | os.PathLi
         no_store_warning(appid)
         return ThreadedCredentialStore(MemoryCredentialStore())
     return as_async_credential_store(store)
+
+
+class _AsyncPushRouter(ComponentPushRouter):
+    """The async component's pushes: absorbed on the loop (awaited), then the user's route,
+    run as the async server runs any (``async def`` awaited, plain ones in a worker thread
+    that sees the serving loop, for :meth:`AsyncComponent.run_in_loop`)."""
+
+    def __init__(self, component: AsyncComponent, user: Router | None) -> None:
+        super().__init__(component.absorb_push, user)
+        self.component = component
+
+    def resolve(self, message: Push) -> Handler:
+        handler = None if self.user is None else self.user.resolve(message)
+        component = self.component
+
+        async def absorb_then_route(message: Push) -> ReplyLike:
+            await component.absorb_push(message)
+            if handler is None:
+                return None
+            marker = _SERVING_LOOP.set(asyncio.get_running_loop())
+            try:
+                answer: ReplyLike = await AsyncMessageServer._run_handler(
+                    CallHandler(handler, message))
+                return answer
+            finally:
+                _SERVING_LOOP.reset(marker)
+
+        return absorb_then_route
 
 
 class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
@@ -230,12 +260,13 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
         await self._run(self._absorb_flow(message))
 
     def run_in_loop(self, awaitable: Coroutine[Any, Any, R]) -> R:
-        """From a push handler (the pipeline runs handlers in a worker thread), run
-        ``awaitable`` on the event loop serving the push and wait for its result."""
+        """From a plain push handler (run in a worker thread), run ``awaitable`` on the event
+        loop serving the push and wait for its result; an ``async def`` handler awaits."""
         loop = _SERVING_LOOP.get()
         if loop is None:
             awaitable.close()
-            raise UsageError("run_in_loop() works inside a handler of AsyncComponent.asgi_app()")
+            raise UsageError("run_in_loop() works inside a plain handler of "
+                             "AsyncComponent.push_server()'s routes")
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -244,34 +275,23 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
         raise UsageError("run_in_loop() was called on the event loop itself: await instead")
 
     def push_server(self, token: str, encoding_aes_key: str, router: Router | None = None, *,
-                    dedup: SeenStore | None | str = "memory") -> MessageServer:
-        """The authorization event URL's message server (serve it with :meth:`asgi_app`):
-        tickets are stored and revocations forget the authorizer, on the serving loop,
-        before ``router`` runs; every push is answered ``success``."""
-        return MessageServer(
-            ComponentPushRouter(lambda message: self.run_in_loop(self.absorb_push(message)),
-                                router),
-            component_push_settings(self.appid, token, encoding_aes_key), dedup=dedup,
-            clock=self._clock)
+                    dedup: AsyncSeenStore | None | str = "memory") -> AsyncMessageServer:
+        """The authorization event URL's message server (``.asgi_app``, or :meth:`asgi_app`).
+
+        Each push is absorbed on the loop first (a ticket stored, a revoked authorizer
+        forgotten), then ``router``'s route runs: an ``async def`` handler on the loop (it can
+        ``await component.query_auth(...)``), a plain one in a worker thread (where
+        :meth:`run_in_loop` reaches this component). Every push is answered ``success``.
+        """
+        return AsyncMessageServer(_AsyncPushRouter(self, router),
+                                  component_push_settings(self.appid, token, encoding_aes_key),
+                                  dedup=dedup, clock=self._clock)
 
     def asgi_app(self, token: str, encoding_aes_key: str, router: Router | None = None, *,
-                 dedup: SeenStore | None | str = "memory") -> ASGIApp:
-        """The authorization event URL as an ASGI application (uvicorn, Starlette, FastAPI).
-
-        ``router``'s handlers run in a worker thread, as with
-        :func:`~wxcore.adapters.asgi.asgi_app`; :meth:`run_in_loop` lets them await this
-        component (``component.run_in_loop(component.query_auth(code))``).
-        """
-        served = asgi_app(self.push_server(token, encoding_aes_key, router, dedup=dedup))
-
-        async def app(scope: ASGIScope, receive: Receive, send: Send) -> None:
-            marker = _SERVING_LOOP.set(asyncio.get_running_loop())
-            try:
-                await served(scope, receive, send)
-            finally:
-                _SERVING_LOOP.reset(marker)
-
-        return app
+                 dedup: AsyncSeenStore | None | str = "memory") -> ASGIEndpoint:
+        """The authorization event URL as an ASGI application (uvicorn, Starlette, FastAPI):
+        :meth:`push_server`'s ``asgi_app``."""
+        return self.push_server(token, encoding_aes_key, router, dedup=dedup).asgi_app
 
     # -- authorization --------------------------------------------------------------------
 

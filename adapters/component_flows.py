@@ -169,7 +169,7 @@ class ComponentPushRouter(Router):
     """Absorbs the component's own pushes (tickets, revocations) with ``absorb``, then runs
     the user's routes."""
 
-    def __init__(self, absorb: Callable[[Push], None], user: Router | None) -> None:
+    def __init__(self, absorb: Callable[[Push], object], user: Router | None) -> None:
         super().__init__()
         self.absorb = absorb
         self.user = user

@@ -17,7 +17,7 @@ from component_support import AES_KEY, AUTHORIZER, COMPONENT_APPID, COMPONENT_SE
 from support import FakeClock
 
 from wxcore import AsyncComponent, Component
-from wxcore.adapters.asgi import ASGIApp
+from wxcore.adapters.asgi import ASGIEndpoint
 from wxcore.adapters.credentials import MemoryCredentialStore
 from wxcore.adapters.sandbox import AsyncSandboxTransport, SandboxTransport, WeChatSandbox
 from wxcore.adapters.sandbox.component_platform import Platform, add_component, authorize, unauthorize
@@ -42,7 +42,7 @@ class Outbox:
         self.pushes.append((query, body))
         return b"(queued)"
 
-    async def deliver(self, app: ASGIApp) -> list[httpx.Response]:
+    async def deliver(self, app: ASGIEndpoint) -> list[httpx.Response]:
         pending, self.pushes = self.pushes, []
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
             return [await client.post(f"{EVENT_URL}?{urlencode(query)}", content=body)
@@ -72,8 +72,8 @@ def test_async_component_lifecycle_through_its_asgi_event_url(tmp_path: pathlib.
     authorized: list[str] = []
 
     @router.info("authorized")
-    def on_authorized(push: AuthorizedPush) -> None:  # runs in a worker thread
-        result = component.run_in_loop(component.query_auth(push.AuthorizationCode))
+    async def on_authorized(push: AuthorizedPush) -> None:  # awaited on the serving loop
+        result = await component.query_auth(push.AuthorizationCode)
         authorized.append(result.authorization_info.authorizer_appid)
 
     app = component.asgi_app(PUSH_TOKEN, AES_KEY, router)
@@ -93,7 +93,7 @@ def test_async_component_lifecycle_through_its_asgi_event_url(tmp_path: pathlib.
         assert len(set(tokens)) == 1 and tokens[0] in platform.tokens
         assert sandbox.calls["/cgi-bin/component/api_component_token"] == 1
 
-        # the merchant authorizes: the authorized push's handler runs query_auth on the loop
+        # the merchant authorizes: the authorized push's async handler awaits query_auth
         pre = (await component.create_preauthcode()).pre_auth_code
         authorize(sandbox, component.login_page_url(pre, "https://platform.example.com/ok"),
                   AUTHORIZER)
@@ -185,7 +185,7 @@ def test_updateauthorized_and_code_audit_pushes_reach_the_routes() -> None:
     seen: list[tuple[str, str]] = []
 
     @router.info("updateauthorized")
-    def on_update(push: UpdateAuthorizedPush) -> None:
+    def on_update(push: UpdateAuthorizedPush) -> None:  # a plain handler: a worker thread
         component.run_in_loop(component.query_auth(push.AuthorizationCode))
         seen.append(("updateauthorized", push.AuthorizerAppid))
 
@@ -222,7 +222,7 @@ def test_run_in_loop_is_refused_outside_a_push_handler() -> None:
     component = AsyncComponent(COMPONENT_APPID, COMPONENT_SECRET,
                                credential_store=MemoryCredentialStore(),
                                transport=AsyncSandboxTransport(WeChatSandbox()), retry=None)
-    with pytest.raises(UsageError, match="inside a handler"):
+    with pytest.raises(UsageError, match="inside a plain handler"):
         component.run_in_loop(component.verify_ticket())
 
     async def on_the_loop() -> None:
