@@ -109,9 +109,9 @@ class AiohttpTransport:
         self._session = session
 
     @classmethod
-    def for_base_url(cls, base_url: str, **kwargs: object) -> AiohttpTransport:
+    def for_base_url(cls, base_url: str, **kwargs: Any) -> AiohttpTransport:
         """A transport that sends every request, whatever its host, to ``base_url``."""
-        return cls(base_urls={"*": (base_url,)}, **kwargs)  # type: ignore[arg-type]
+        return cls(base_urls={"*": (base_url,)}, **kwargs)
 
     def _session_now(self) -> aiohttp.ClientSession:
         session = self._session

@@ -103,8 +103,9 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
             key=self.store_key("access_token", self.token_api), store=self.token_store,
             clock=self._clock)
 
-    def _new_ticket_provider(self, ticket_type: str) -> AsyncTokenProvider:
-        fetcher = TicketFetcher(self.call, ticket_type, clock=self._clock)  # type: ignore[arg-type]
+    def _new_ticket_provider(self, ticket_type: Literal["jsapi", "wx_card"],
+                             ) -> AsyncTokenProvider:
+        fetcher = TicketFetcher(self.call, ticket_type, clock=self._clock)
         return AsyncCachedTokenProvider(
             lambda rejected: arun_steps(fetcher.steps(rejected), self.call),
             key=self.store_key("ticket", ticket_type), store=self.token_store,
@@ -142,7 +143,7 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
             while True:
                 answer = await self._answer_effect(call, effects.send(answer))
         except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+            return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
 
     def _effect_send(self, request: Request) -> Awaitable[Response]:
         return self.transport.send(request)

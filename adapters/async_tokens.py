@@ -210,7 +210,7 @@ async def arun_steps(steps: Generator[object, Any, R],
         try:
             step = steps.send(answer) if failure is None else steps.throw(failure)
         except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+            return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
         failure = None
         try:
             if step is SPEND_FORCE_REFRESH:

@@ -103,7 +103,7 @@ def default_async_transport(**options: Any) -> AsyncTransport:
     for package, target in ASYNC_TRANSPORTS:
         if importlib.util.find_spec(package) is not None:
             module, name = target.split(":")
-            cls = getattr(importlib.import_module(module), name)
-            return cls(**options)  # type: ignore[no-any-return]
+            cls: type[AsyncTransport] = getattr(importlib.import_module(module), name)
+            return cls(**options)
     raise UsageError("AsyncClient needs httpx or aiohttp: pip install 'wxcore[httpx]' "
                      "(or 'wxcore[aiohttp]'), or pass transport=")

@@ -144,7 +144,7 @@ class ClientBase(Generic[P, S]):
     def _default_token_provider(self, secret: str | None) -> P:
         raise NotImplementedError
 
-    def _new_ticket_provider(self, ticket_type: str) -> P:
+    def _new_ticket_provider(self, ticket_type: Literal["jsapi", "wx_card"]) -> P:
         raise NotImplementedError
 
     def _immediate(self, provider: TokenProvider) -> P:
@@ -268,8 +268,8 @@ class Client(ClientBase[TokenProvider, TokenStore]):
         return CachedTokenProvider(fetcher, key=self.store_key("access_token", self.token_api),
                                    store=self.token_store, clock=self._clock)
 
-    def _new_ticket_provider(self, ticket_type: str) -> TokenProvider:
-        fetcher = TicketFetcher(self.call, ticket_type, clock=self._clock)  # type: ignore[arg-type]
+    def _new_ticket_provider(self, ticket_type: Literal["jsapi", "wx_card"]) -> TokenProvider:
+        fetcher = TicketFetcher(self.call, ticket_type, clock=self._clock)
         return CachedTokenProvider(fetcher, key=self.store_key("ticket", ticket_type),
                                    store=self.token_store, clock=self._clock)
 
@@ -306,7 +306,7 @@ class Client(ClientBase[TokenProvider, TokenStore]):
             while True:
                 answer = self._answer_effect(call, effects.send(answer))
         except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+            return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
 
     def _effect_send(self, request: Request) -> Response:
         return self.transport.send(request)

@@ -253,9 +253,11 @@ class MessageServer(PushServerBase):
             raise UsageError(f"MessageServer is sync and cannot await the async handlers "
                              f"{', '.join(awaited)}: serve this router with AsyncMessageServer "
                              "(wxcore.adapters.async_message_server, ASGI)")
-        if isinstance(dedup, str) and dedup != "memory":
-            raise UsageError(f'dedup must be a store, None or "memory", not {dedup!r}')
-        self.dedup: SeenStore | None = MemoryDedupStore() if dedup == "memory" else dedup  # type: ignore[assignment]
+        if isinstance(dedup, str):
+            if dedup != "memory":
+                raise UsageError(f'dedup must be a store, None or "memory", not {dedup!r}')
+            dedup = MemoryDedupStore()
+        self.dedup: SeenStore | None = dedup
         self.nonce_store = nonce_store
 
     def handle(self, query: Mapping[str, str], body: bytes) -> PushResult:

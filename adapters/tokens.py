@@ -29,6 +29,8 @@ from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 from wxcore.errors import TokenError, UsageError, WxError
 from wxcore.tokens import (
     DEFAULT_REFRESH_MARGIN,
+    AccessTokenResult,
+    TicketResult,
     Token,
     fetch_access_token,
     fetch_stable_access_token,
@@ -405,7 +407,7 @@ class AccessTokenFetcher:
     def _get(self, call: object) -> Steps:
         now = self._clock()
         result = yield call
-        return token_from_result(result, now)  # type: ignore[arg-type]
+        return _token_of(result, now)
 
 
 class TicketFetcher:
@@ -429,7 +431,14 @@ class TicketFetcher:
         """The fetch as one call to make (see :meth:`AccessTokenFetcher.steps`)."""
         now = self._clock()
         result = yield fetch_ticket(self.ticket_type)
-        return token_from_result(result, now)  # type: ignore[arg-type]
+        return _token_of(result, now)
+
+
+def _token_of(result: object, now: float) -> Token:
+    """The token in a token endpoint's ``result`` (what the executor answered a fetch's call)."""
+    if not isinstance(result, (AccessTokenResult, TicketResult)):
+        raise TypeError(f"a token fetch was answered {type(result).__name__}, not a token result")
+    return token_from_result(result, now)
 
 
 def run_steps(steps: Generator[object, Any, R], run: Callable[..., object],
@@ -443,7 +452,7 @@ def run_steps(steps: Generator[object, Any, R], run: Callable[..., object],
         try:
             step = steps.send(answer) if failure is None else steps.throw(failure)
         except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+            return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
         failure = None
         try:
             if step is SPEND_FORCE_REFRESH:

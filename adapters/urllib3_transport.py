@@ -73,6 +73,8 @@ class _NotesSending:
     request is leaving, then send it. urllib3 otherwise connects lazily inside the first
     write, where a connect failure and a send failure look alike."""
 
+    # Mixed in before urllib3's HTTP(S)Connection, which has connect() and request(): mypy
+    # checks the mix-in alone, hence the two ignores.
     def request(self, *args: Any, **kwargs: Any) -> None:
         if getattr(self, "sock", None) is None:
             self.connect()  # type: ignore[attr-defined]

@@ -31,7 +31,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -110,8 +110,8 @@ class RedisTokenStore(RedisStoreSettings):
         self._take_budget = client.register_script(TAKE_BUDGET)
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: object) -> RedisTokenStore:
-        return cls(url, **kwargs)  # type: ignore[arg-type]
+    def from_url(cls, url: str, **kwargs: Any) -> RedisTokenStore:
+        return cls(url, **kwargs)
 
     # -- talking to Redis, or to the fallback ---------------------------------------------
 

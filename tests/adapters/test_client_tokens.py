@@ -31,6 +31,7 @@ from wxcore.adapters.tokens import (
     CachedTokenProvider,
     ForceRefreshBudget,
     StaticTokenProvider,
+    TicketFetcher,
     TokenWaitTimeout,
 )
 from wxcore.adapters.transport import Urllib3Transport
@@ -334,3 +335,11 @@ class _GetSet:
 
     def set(self, key: str, value: object) -> None:
         pass
+
+
+def test_a_fetch_answered_with_no_token_result_is_a_type_error() -> None:
+    """The executor must answer a fetch's call with the call's result; anything else is a bug
+    in the executor, named as such rather than an AttributeError deep in the parse."""
+    fetcher = TicketFetcher(lambda call: {"ticket": "t", "expires_in": 7200}, "jsapi")
+    with pytest.raises(TypeError, match="answered dict, not a token result"):
+        fetcher(None)

@@ -10,7 +10,7 @@ import pytest
 import redis
 from msgvectors import OA_ID, REF_TOKEN, TEXT_PUSH
 
-from wxcore.adapters.message_server import MessageServer, RedisDedupStore
+from wxcore.adapters.message_server import MemoryDedupStore, MessageServer, RedisDedupStore
 from wxcore.errors import UsageError
 from wxcore.messages import (
     DedupUnavailableError,
@@ -87,6 +87,13 @@ def test_the_default_is_fail_open_and_other_values_are_refused() -> None:
     assert MessageServer(Router(), SETTINGS).dedup_failure == "open"
     with pytest.raises(UsageError, match="dedup_failure"):
         MessageServer(Router(), SETTINGS, dedup_failure="maybe")  # type: ignore[arg-type]
+
+
+def test_dedup_is_memory_by_default_and_a_misspelled_name_is_refused() -> None:
+    assert isinstance(MessageServer(Router(), SETTINGS).dedup, MemoryDedupStore)
+    assert MessageServer(Router(), SETTINGS, dedup=None).dedup is None
+    with pytest.raises(UsageError, match='dedup must be a store, None or "memory", not .redis.'):
+        MessageServer(Router(), SETTINGS, dedup="redis")
 
 
 class BrokenDiscard:
