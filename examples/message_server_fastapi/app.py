@@ -86,13 +86,15 @@ def create_app(oa: AsyncOfficialAccount | None = None, settings: PushSettings | 
         settings = PushSettings(token=os.environ.get("WECHAT_TOKEN", ""), appid=client.appid,
                                 encoding_aes_key=os.environ.get("WECHAT_AES_KEY"),
                                 require_encryption=True)
-    server = AsyncMessageServer(router, settings,
-                                dedup=dedup if dedup is not None else dedup_from_environment())
+    store = dedup if dedup is not None else dedup_from_environment()
+    server = AsyncMessageServer(router, settings, dedup=store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await client.aclose()  # the HTTP pool belongs to the loop that served the app
+        if dedup is None and isinstance(store, AsyncRedisDedupStore):
+            await store.client.aclose()  # the Redis connections made from REDIS_URL
 
     # an ASGI app on an exact path (a Mount would redirect /wechat: WeChat follows no redirect)
     api = FastAPI(lifespan=lifespan, routes=[Route("/wechat", server.asgi_app)])

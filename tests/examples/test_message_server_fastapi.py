@@ -1,5 +1,6 @@
 """examples/message_server_fastapi against the sandbox: encrypted pushes through the app (in
-process, and under uvicorn over loopback with the sandbox's PushSender playing WeChat), and
+process, and under uvicorn over loopback with the sandbox's PushSender playing WeChat and
+re-sends dropped through a real redis-server), and
 the JS-SDK config endpoint, whose signature is checked as WeChat's JS-SDK guide defines it
 (https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html, appendix 1)."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import secrets
 import socket
 import threading
 import urllib.request
@@ -17,6 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+import redis
 import uvicorn
 from message_server_fastapi.app import JS_API_LIST, create_app
 
@@ -94,8 +97,8 @@ class _Uvicorn:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(create_app(official_account(sandbox, base_url), SETTINGS,
-                                           dedup="memory"),
+        # de-duplication from the environment: Redis at REDIS_URL
+        config = uvicorn.Config(create_app(official_account(sandbox, base_url), SETTINGS),
                                 log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
@@ -116,22 +119,27 @@ class _Uvicorn:
 
 
 @pytest.fixture
-def served(wechat: tuple[WeChatSandbox, str]) -> Iterator[str]:
+def served(wechat: tuple[WeChatSandbox, str], redis_url: str,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("REDIS_URL", redis_url)
     with _Uvicorn(*wechat) as server:
         yield server.url
 
 
 def test_under_uvicorn_wechat_verifies_the_url_and_gets_encrypted_replies(
-        served: str, wechat: tuple[WeChatSandbox, str]) -> None:
+        served: str, wechat: tuple[WeChatSandbox, str], redis_url: str) -> None:
     sandbox, _ = wechat
     sender = PushSender(f"{served}/wechat", SETTINGS)
     verified = sender.verify_url("echo-4711")
     assert (verified.status, verified.plaintext) == (200, b"echo-4711")
-    push = sender.sign(text_push(OA, USER, "over loopback", msg_id=303))
+    msg_id = secrets.randbelow(10**15) + 1  # the session's Redis is shared with other tests
+    push = sender.sign(text_push(OA, USER, "over loopback", msg_id=msg_id))
     reply = sender.send(push)
     assert reply.status == 200 and reply.signature_ok is True  # encrypted and signed
     assert parse_xml(reply.plaintext)["Content"] == "you said: over loopback"
     assert sender.send(push).body == b"success"  # the retry of the same push
+    with redis.Redis.from_url(redis_url) as shared:  # remembered where every worker looks
+        assert shared.exists(f"wxcore:push:m:{OA}:{msg_id}") == 1
     welcome = parse_xml(sender.post(event_push(OA, USER, "subscribe")).plaintext)
     assert welcome["MsgType"] == "news"
     with urllib.request.urlopen(f"{served}/jssdk/config?{urlencode({'url': PAGE})}",
