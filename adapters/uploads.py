@@ -7,17 +7,31 @@ format); reading a path or an open file, and writing a download, is I/O and live
 from __future__ import annotations
 
 import os
-from typing import BinaryIO, Union
+from typing import TYPE_CHECKING, BinaryIO, Union
 
 from wxcore.errors import UsageError
+from wxcore.facade import deferred_module
 from wxcore.multipart import File
 
-__all__ = ["UploadInput", "DownloadTarget", "read_upload", "save_download"]
+if TYPE_CHECKING:
+    from wxcore.miniprogram import images
+else:  # imported when an image is first read
+    images = deferred_module("wxcore.miniprogram.images")
+
+__all__ = ["UploadInput", "DownloadTarget", "ImageInput", "read_upload", "read_image",
+           "save_download", "in_memory"]
 
 #: A file to upload: a path, the bytes, an open binary file, or a ready File.
 UploadInput = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO, File]
 #: Where a download goes: a path, or an open binary file (a stream) to write to.
 DownloadTarget = Union[str, "os.PathLike[str]", BinaryIO]
+#: An image to upload: a path, the bytes, an open binary file, or a ready File.
+ImageInput = UploadInput
+
+
+def in_memory(value: object) -> bool:
+    """Whether an upload is already in memory (no disk or stream to read: no worker thread)."""
+    return value is None or isinstance(value, (File, bytes, bytearray, memoryview))
 
 
 def read_upload(value: UploadInput, *, limit: int, name: str = "media") -> File:
@@ -44,6 +58,33 @@ def read_upload(value: UploadInput, *, limit: int, name: str = "media") -> File:
     if not isinstance(content, bytes):
         raise UsageError(f"{name} file must be opened in binary mode ('rb')")
     return File(os.path.basename(str(getattr(value, "name", "") or "")), content)
+
+
+def read_image(img: ImageInput | None) -> File | None:
+    """Read ``img`` (path, bytes or binary file) into a checked image :class:`File`."""
+    if img is None:
+        return None
+    if isinstance(img, File):
+        return images.image_file(img.content, img.filename)
+    if isinstance(img, (bytes, bytearray, memoryview)):
+        return images.image_file(bytes(img))
+    if isinstance(img, (str, os.PathLike)):
+        path = os.fspath(img)
+        if not os.path.isfile(path):
+            raise UsageError(f"img: no such file {path!r} (pass img_url= for a URL)")
+        size = os.path.getsize(path)
+        if size >= images.MAX_IMAGE_BYTES:
+            raise UsageError(f"img must be smaller than 2 MB (got {size} bytes)")
+        with open(path, "rb") as handle:
+            return images.image_file(handle.read(), os.path.basename(path))
+    read = getattr(img, "read", None)
+    if read is None:
+        raise UsageError(f"img must be a path, bytes or a binary file (got {type(img).__name__})")
+    content = read(images.MAX_IMAGE_BYTES)
+    if not isinstance(content, bytes):
+        raise UsageError("img file must be opened in binary mode ('rb')")
+    name = os.path.basename(str(getattr(img, "name", "") or ""))
+    return images.image_file(content, name)
 
 
 def save_download(content: bytes, to: DownloadTarget) -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "china_date",
     "Caller",
     "SyncCaller",
+    "ClientMethod",
     "AsyncCaller",
     "Binder",
     "APPID",
@@ -102,37 +103,15 @@ NOW: Binder[float] = Binder("now", lambda client: client.now())
 TODAY: Binder[date] = Binder("today", lambda client: china_date(client.now()))
 
 
-class FacadeMethod(Generic[P, T]):
-    """A descriptor: reading it from a client gives the builder's endpoint as a method.
+class ClientMethod(Generic[P, T]):
+    """A descriptor whose method is made once per client class (sync or async by the
+    class's ``call``) by :meth:`_make`; read from a class, it gives the plain function."""
 
-    Read from a class, it gives the plain function (``help()`` lists it as a method); the
-    declaration itself is in the class ``__dict__``.
-
-    Built by :func:`method` or :func:`lazy_method`; the methods themselves are made once per facade class (sync or
-    async by the class's ``call``), carry the builder's name, docstring and signature (for
-    ``help()``, ``inspect.signature`` and documentation tools), and cost one bound-method
-    object per attribute read, like any Python method.
-    """
-
-    def __init__(self, builder: Callable[..., Call[T]] | None, binder: Binder[Any] | None = None,
-                 *, find_builder: Callable[[], Callable[..., Call[T]]] | None = None) -> None:
-        self._builder = builder
-        self._find_builder = find_builder  # lazy_method: looked up on first use
-        self.binder = binder
-        self.name = getattr(builder, "__name__", "method")
-        # a lazy method's docstring is the function's, made on first use (see _make)
-        self.__doc__ = inspect.getdoc(builder) if builder is not None else None
+    def __init__(self, name: str, doc: str | None) -> None:
+        self.name = name
+        self.__doc__ = doc
         self._functions: dict[type, Callable[..., Any]] = {}
         self._named = False
-
-    @property
-    def builder(self) -> Callable[..., Call[T]]:
-        """The builder this method calls (a lazy method's is imported here, once)."""
-        builder = self._builder
-        if builder is None:
-            assert self._find_builder is not None
-            builder = self._builder = self._find_builder()
-        return builder
 
     def __set_name__(self, owner: type, name: str) -> None:
         # The first name wins: ``old_name = new_name`` in a class body (an alias) calls this
@@ -161,6 +140,54 @@ class FacadeMethod(Generic[P, T]):
 
     def _make(self, kind: type) -> Callable[..., Any]:
         """The plain function behind the method for clients of class ``kind``."""
+        raise NotImplementedError
+
+    def signature(self) -> inspect.Signature:
+        """The method's signature, ``self`` first."""
+        raise NotImplementedError
+
+    def _dressed(self, function: Callable[..., Any], kind: type, wrapped: object,
+                 doc: str | None) -> Callable[..., Any]:
+        """``function`` named, documented and signed as this method of class ``kind``."""
+        function.__name__ = self.name
+        function.__qualname__ = f"{kind.__qualname__}.{self.name}"
+        function.__doc__ = doc
+        function.__dict__.update(__wrapped__=wrapped, __signature__=self.signature())
+        return function
+
+
+class FacadeMethod(ClientMethod[P, T]):
+    """A descriptor: reading it from a client gives the builder's endpoint as a method.
+
+    Read from a class, it gives the plain function (``help()`` lists it as a method); the
+    declaration itself is in the class ``__dict__``.
+
+    Built by :func:`method` or :func:`lazy_method`; the methods themselves are made once per facade class (sync or
+    async by the class's ``call``), carry the builder's name, docstring and signature (for
+    ``help()``, ``inspect.signature`` and documentation tools), and cost one bound-method
+    object per attribute read, like any Python method.
+    """
+
+    def __init__(self, builder: Callable[..., Call[T]] | None, binder: Binder[Any] | None = None,
+                 *, find_builder: Callable[[], Callable[..., Call[T]]] | None = None) -> None:
+        # a lazy method's docstring is the function's, made on first use (see _make)
+        super().__init__(getattr(builder, "__name__", "method"),
+                         inspect.getdoc(builder) if builder is not None else None)
+        self._builder = builder
+        self._find_builder = find_builder  # lazy_method: looked up on first use
+        self.binder = binder
+
+    @property
+    def builder(self) -> Callable[..., Call[T]]:
+        """The builder this method calls (a lazy method's is imported here, once)."""
+        builder = self._builder
+        if builder is None:
+            assert self._find_builder is not None
+            builder = self._builder = self._find_builder()
+        return builder
+
+    def _make(self, kind: type) -> Callable[..., Any]:
+        """The plain function behind the method for clients of class ``kind``."""
         builder = direct(self.builder)
         bound = self.binder is not None
         binder: Callable[[Any], Any] = self.binder.value if self.binder is not None else id
@@ -178,11 +205,7 @@ class FacadeMethod(Generic[P, T]):
         else:
             def function(client: Any, /, *args: Any, **kwargs: Any) -> Any:
                 return client.call(builder(binder(client), *args, **kwargs))
-        function.__name__ = self.name
-        function.__qualname__ = f"{kind.__qualname__}.{self.name}"
-        function.__doc__ = inspect.getdoc(self.builder)
-        function.__dict__.update(__wrapped__=self.builder, __signature__=self.signature())
-        return function
+        return self._dressed(function, kind, self.builder, inspect.getdoc(self.builder))
 
     def signature(self) -> inspect.Signature:
         """The method's signature: ``self``, then the builder's parameters minus the bound

@@ -12,8 +12,9 @@ from wxcore.endpoint import TableBuilder
 from wxcore.errors import UsageError
 from wxcore.facade import FacadeMethod
 from wxcore.miniprogram import images, login, subscribe
-from wxcore.miniprogram.api import MiniProgramAPI
 
+from wxcore.adapters.image_methods import ImagePlan
+from wxcore.adapters.io_methods import IOMethod
 from wxcore.adapters.miniprogram import MiniProgram
 
 
@@ -64,15 +65,17 @@ def test_builders_check_types_before_anything_is_sent(call: Callable[[], object]
 
 
 def test_every_declared_builder_is_checked() -> None:
-    declared = [value for cls in (MiniProgramAPI, MiniProgram) for value in vars(cls).values()
-                if isinstance(value, FacadeMethod)]
-    assert len(declared) >= 30
-    for facade_method in declared:
-        builder = facade_method.builder
+    # FacadeMethods, and the image methods (IOMethods over an ImagePlan, which holds its row)
+    builders = [value.builder if isinstance(value, FacadeMethod) else value.plan.query
+                for cls in MiniProgram.__mro__ for value in vars(cls).values()
+                if isinstance(value, FacadeMethod)
+                or (isinstance(value, IOMethod) and isinstance(value.plan, ImagePlan))]
+    assert len(builders) >= 30
+    for builder in builders:
         while not hasattr(builder, "__wrapped__") and isinstance(builder, TableBuilder):
-            inner = getattr(builder, "query", None)  # a wrapper row (ReadImage) delegates
+            inner = getattr(builder, "query", None)  # a wrapper row delegates to its query
             if inner is None:
                 builder = type(builder).__call__
                 break
             builder = inner
-        assert hasattr(builder, "__wrapped__"), f"{facade_method.name} is not @checked"
+        assert hasattr(builder, "__wrapped__"), f"{builder!r} is not @checked"
