@@ -73,7 +73,7 @@ async def callers(base: str, appid: str, token: str,
 
                     transport = AiohttpTransport.for_base_url(base)
                 client = await stack.enter_async_context(
-                    AsyncClient(appid, transport=transport))  # type: ignore[arg-type]
+                    AsyncClient(appid, transport=transport))
                 client.set_access_token(token)
 
                 async def ours(client: AsyncClient = client) -> object:

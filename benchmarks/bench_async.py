@@ -57,8 +57,8 @@ def spread(ratios: list[float]) -> str:
 
 def main() -> None:
     if sys.argv[1:2] == ["--run"]:  # one side, for async_pairs.count_instructions
-        side, base, appid, token, tasks, total = sys.argv[2:8]
-        async_pairs.run_side(side, base, appid, token, int(tasks), int(total))
+        side, base, appid, token, task_count, total = sys.argv[2:8]
+        async_pairs.run_side(side, base, appid, token, int(task_count), int(total))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)

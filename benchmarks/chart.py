@@ -69,7 +69,7 @@ def draw(result: dict[str, Any], path: Path) -> None:
                  f"wechatpy {versions['wechatpy']} (orange)\nPython {versions['python']}, "
                  f"{result['machine']['cpus']} shared CPUs, {result['when']}\n"
                  f"loopback server: {result['server']}", fontsize=9)
-    ax.xaxis.label.set_size(8)
+    ax.xaxis.label.set_fontsize(8)
     ax.set_xlim(0.2, max(m + h for m, h in zip(medians, highs)) * 2.5)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -56,7 +56,9 @@ def _answering_session(body: bytes) -> Any:
     from requests.adapters import BaseAdapter
 
     class Answer(BaseAdapter):
-        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        # requests' own send options, unused here and not spelled out again
+        def send(self, request: requests.PreparedRequest,  # type: ignore[override]
+                 **kwargs: Any) -> requests.Response:
             response = requests.Response()
             response.status_code = 200
             response._content = body
@@ -100,7 +102,9 @@ def _session_to(base_url: str) -> Any:
     import requests
 
     class Redirected(requests.Session):
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        # forwards requests' own arguments untouched, without spelling them out again
+        def request(self, method: str, url: str,  # type: ignore[override]
+                    *args: Any, **kwargs: Any) -> Any:
             return super().request(method, url.replace(API_HOST, base_url), *args, **kwargs)
 
     return Redirected()

@@ -106,8 +106,11 @@ UNIT_ROWS = (
 )
 
 
-def counted(pairs: list[tuple[Row, instructions.Side, instructions.Side]],
-            s: Settings) -> None:
+#: a row and its two sides, to count instructions for
+CountedPair = tuple[Row, instructions.Side, instructions.Side]
+
+
+def counted(pairs: list[CountedPair], s: Settings) -> None:
     """Fill each row with one ratio of instruction counts (its sides counted in parallel;
     wechatpy's heavier calls are fewer, the count is per call either way)."""
     unique = list(dict.fromkeys(side for _, ours, ref in pairs for side in (ours, ref)))
@@ -119,7 +122,8 @@ def counted(pairs: list[tuple[Row, instructions.Side, instructions.Side]],
 
 def unit_rows(s: Settings, wechatpy: str | None, count: bool) -> list[Row]:
     """The message and in-process call rows: timed in paired rounds, or counted."""
-    rows, pairs = [], []
+    rows: list[Row] = []
+    pairs: list[CountedPair] = []
     for group, label, case, who, reference, target in UNIT_ROWS:
         row = Row(group, label, reference, target)
         rows.append(row)
@@ -181,7 +185,7 @@ def loopback_rows(s: Settings, wechatpy: str | None, count: bool) -> tuple[list[
         why = "nginx not installed (apt-get install nginx-light)"
         return [skipped(r, why) for r in rows] + async_rows(s, None), "none"
     with nginx.nginx_server(bench_client.BODY) as base:
-        pairs = []
+        pairs: list[CountedPair] = []
         for row, (_, who, _, _, threads) in zip(rows, names):
             if who == "wechatpy" and wechatpy:
                 skipped(row, wechatpy)

@@ -22,6 +22,8 @@ import bench_client
 import bench_messages
 import peers
 
+from wxcore.messages import PushPipeline, PushSettings, parse_body
+
 Unit = Callable[[], object]
 
 MESSAGE_CASES = ("pipeline", "parse")
@@ -38,9 +40,9 @@ def _message_side(case: str, who: str) -> Unit:
         return ((lambda: m.floor_pipeline(query, body)) if case == "pipeline"
                 else lambda: m.floor_parse(m.PUSH))
     if case == "parse":
-        return lambda: m.parse_body(m.PUSH)
-    settings = m.PushSettings(token=m.TOKEN, encoding_aes_key=m.AES_KEY, appid=m.APPID)
-    pipeline = m.PushPipeline(m.make_router(), settings)
+        return lambda: parse_body(m.PUSH)
+    settings = PushSettings(token=m.TOKEN, encoding_aes_key=m.AES_KEY, appid=m.APPID)
+    pipeline = PushPipeline(m.make_router(), settings)
     return lambda: pipeline.handle(query, body, now=m.NOW, random_bytes=m.cheap_random)
 
 

@@ -1,6 +1,7 @@
-"""Typing is tested: the installed package (the core and ``wxcore.adapters``) and the example
-apps pass ``mypy --strict`` for the oldest Python wxcore supports, and users' type checkers see
-the facade methods' real parameter and result types (sync and async, from one declaration)."""
+"""Typing is tested: the installed package (the core and ``wxcore.adapters``), the example
+apps and the benchmarks pass ``mypy --strict`` for the oldest Python wxcore supports, and
+users' type checkers see the facade methods' real parameter and result types (sync and async,
+from one declaration)."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ def test_the_installed_package_passes_mypy_strict(package_tree: pathlib.Path) ->
 
 
 def examples_config(django_projects: list[pathlib.Path]) -> str:
-    """mypy's config for the examples: strict, except what Django leaves untyped.
+    """mypy's config for the examples and benchmarks: strict, except what Django and wechatpy
+    (the benchmarks' peer) leave untyped.
 
     Django ships no types (django-stubs is a mypy plugin that needs a configured project), so
     what a Django project takes from it is Any: its base classes and decorators.
@@ -89,25 +91,27 @@ def examples_config(django_projects: list[pathlib.Path]) -> str:
                       for name in ([path.stem] if path.suffix == ".py"
                                    else [path.name, f"{path.name}.*"])})
     return (f"[mypy]\nexplicit_package_bases = True\n"
-            f"[mypy-django.*]\nignore_missing_imports = True\n"
+            f"[mypy-django.*,wechatpy.*]\nignore_missing_imports = True\n"
             f"[mypy-{','.join(modules)}]\n"
             f"disallow_subclassing_any = False\ndisallow_untyped_decorators = False\n")
 
 
-def test_the_example_apps_pass_mypy_strict(package_tree: pathlib.Path,
-                                           tmp_path: pathlib.Path) -> None:
+def test_the_example_apps_and_benchmarks_pass_mypy_strict(package_tree: pathlib.Path,
+                                                          tmp_path: pathlib.Path) -> None:
     """Each folder of examples/ as its tests import it: Flask apps as ``<folder>.app`` from
-    examples/, a Django project (it has a manage.py) from its own folder."""
+    examples/, a Django project (it has a manage.py) from its own folder; and benchmarks/ as
+    its scripts run, their folder and tests/ (the chaos proxy) on the path."""
     examples = ROOT / "examples"
     folders = sorted(path for path in examples.iterdir() if path.is_dir())
     assert folders, "no example apps found"
     django_projects = [folder for folder in folders if (folder / "manage.py").exists()]
-    bases = [package_tree, examples, *django_projects]
+    bases = [package_tree, examples, *django_projects, ROOT / "benchmarks", ROOT / "tests"]
     config = tmp_path / "mypy.ini"
     config.write_text(examples_config(django_projects))
     output, status = run_mypy("--config-file", str(config), "--follow-imports=silent",
                               "--python-version", oldest_supported_python(),
-                              *map(str, folders), path=os.pathsep.join(map(str, bases)))
+                              *map(str, folders), str(ROOT / "benchmarks"),
+                              path=os.pathsep.join(map(str, bases)))
     assert status == 0, output
 
 
