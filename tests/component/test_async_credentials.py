@@ -153,3 +153,33 @@ def test_a_store_is_taken_as_async_run_off_the_loop_or_refused() -> None:
     assert as_async_credential_store(own) is own
     with pytest.raises(UsageError, match="needs get, put, delete and keys"):
         as_async_credential_store(object())
+
+
+def test_sync_and_async_components_share_one_component_token_through_redis(
+        redis_url: str, tmp_path: pathlib.Path) -> None:
+    from wxcore.adapters.stores.async_redis import AsyncRedisTokenStore
+    from wxcore.adapters.stores.redis import RedisTokenStore
+
+    appid = "wxc" + secrets.token_hex(8)  # fresh keys in the session's Redis
+    sandbox = WeChatSandbox()
+    db = tmp_path / "shared.sqlite3"
+    sync = Component(appid, COMPONENT_SECRET, credential_store=SQLiteCredentialStore(db),
+                     token_store=RedisTokenStore(redis_url),
+                     transport=SandboxTransport(sandbox), retry=None)
+    server = sync.push_server(PUSH_TOKEN, AES_KEY)
+    add_component(sandbox, appid, COMPONENT_SECRET, token=PUSH_TOKEN, encoding_aes_key=AES_KEY,
+                  target=lambda query, body: server.respond("POST", query, body)[2])
+    push_ticket(sandbox, appid)
+    first = sync.get_component_access_token()
+
+    async def main() -> list[str]:
+        store = AsyncRedisTokenStore(redis_url)
+        component = AsyncComponent(appid, COMPONENT_SECRET, credential_store=str(db),
+                                   token_store=store, transport=AsyncSandboxTransport(sandbox),
+                                   retry=None)
+        return list(await asyncio.gather(*(component.get_component_access_token()
+                                           for _ in range(20))))
+
+    tokens = asyncio.run(main())
+    assert set(tokens) == {first}  # the async process found the sync one's token in Redis
+    assert sandbox.calls["/cgi-bin/component/api_component_token"] == 1
