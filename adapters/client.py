@@ -84,6 +84,9 @@ class ClientOptions(TypedDict, total=False):
     clock: Callable[[], float]
 
 
+_OPTION_NAMES = frozenset(ClientOptions.__annotations__)
+
+
 class ClientBase(Generic[P, S]):
     """What every executor shares: an app's credentials, its providers, its store keys.
 
@@ -106,6 +109,11 @@ class ClientBase(Generic[P, S]):
 
     def __init__(self, appid: str, secret: str | None = None,
                  **options: Any) -> None:
+        unknown = sorted(set(options) - _OPTION_NAMES)
+        if unknown:  # the TypedDict types them for mypy; at run time nothing else checks
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) "
+                            f"{', '.join(map(repr, unknown))}; it takes "
+                            f"{', '.join(sorted(_OPTION_NAMES))} besides its own")
         token_provider: P | None = options.get("token_provider")
         token_store: S | None = options.get("token_store")
         token_api: Literal["stable", "token"] = options.get("token_api", "stable")

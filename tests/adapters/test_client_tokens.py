@@ -343,3 +343,18 @@ def test_a_fetch_answered_with_no_token_result_is_a_type_error() -> None:
     fetcher = TicketFetcher(lambda call: {"ticket": "t", "expires_in": 7200}, "jsapi")
     with pytest.raises(TypeError, match="answered dict, not a token result"):
         fetcher(None)
+
+
+@pytest.mark.parametrize("client_class", ["MiniProgram", "OfficialAccount"])
+def test_an_unknown_option_is_refused_not_dropped(client_class: str) -> None:
+    """A misspelt or invented keyword (``access_token=`` is a common guess) raises at once:
+    silently ignored, it would leave the client fetching tokens the caller meant to set."""
+    import wxcore
+
+    cls = getattr(wxcore, client_class)
+    with pytest.raises(TypeError) as refused:
+        cls("wx1234567890abcdef", "appsecret", access_token="t", tokn_store=None)
+    message = str(refused.value)
+    assert "'access_token', 'tokn_store'" in message
+    assert "token_store" in message  # says what it does take
+    assert "appsecret" not in message
