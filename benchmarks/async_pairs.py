@@ -168,7 +168,10 @@ def count_instructions(side: str, base: str, appid: str, token: str, tasks: int,
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
          str(script), "--run", side, base, appid, token, str(tasks), str(total)],
         capture_output=True, text=True, check=True).stderr
-    return int(re.search(r"Collected : (\d+)", out).group(1))  # type: ignore[union-attr]
+    found = re.search(r"Collected : (\d+)", out)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no instruction count:\n{out}")
+    return int(found.group(1))
 
 
 def instructions_per_call(side: str, base: str, appid: str, token: str, tasks: int,

@@ -42,7 +42,7 @@ TOKEN = "81_" + "T" * 120
 APPID = "wx1234567890abcdef"
 
 
-def _serve(port_queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _serve(port_queue: multiprocessing.Queue[int]) -> None:
     """A minimal HTTP/1.1 keep-alive server: one canned JSON answer to every request."""
     import threading
 
@@ -80,7 +80,7 @@ def _serve(port_queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
 
 
 def bench_loopback() -> tuple[float, float]:
-    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    queue: multiprocessing.Queue[int] = multiprocessing.Queue()
     server = multiprocessing.Process(target=_serve, args=(queue,), daemon=True)
     server.start()
     base = f"http://127.0.0.1:{queue.get(timeout=10)}"
