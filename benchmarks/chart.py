@@ -4,7 +4,8 @@
 
 Each bar is the median of the paired rounds, the whisker the lowest-highest round, the tick
 the target; a ratio above 1 means wxcore is faster (for import and memory, lower is better,
-so those rows are drawn as reference / wxcore to read the same way). Needs matplotlib (the
+so those rows are drawn as reference / wxcore to read the same way). A row counted in
+instructions (``run.py --instructions``) says so in its label. Needs matplotlib (the
 ``bench`` extra).
 """
 
@@ -42,15 +43,16 @@ def draw(result: dict[str, Any], path: Path) -> None:
     labels, medians, lows, highs, targets = [], [], [], [], []
     for r in rows:
         median, low, high, target = _readable(r)
+        counted = " (instructions)" if r.get("mode") == "instructions" else ""
         if r["target"].startswith("<="):  # time or bytes: drawn as reference / wxcore
-            labels.append(f"{r['group']}: {r['reference']} / {r['case']}")
+            labels.append(f"{r['group']}: {r['reference']} / {r['case']}{counted}")
         else:
-            labels.append(f"{r['group']} {r['case']}: wxcore / {r['reference']}")
+            labels.append(f"{r['group']} {r['case']}: wxcore / {r['reference']}{counted}")
         medians.append(median)
         lows.append(median - low)
         highs.append(high - median)
         targets.append(target)
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(rows) + 1.6))
+    fig, ax = plt.subplots(figsize=(11, 0.42 * len(rows) + 1.6))
     ys = range(len(rows))[::-1]
     colors = ["#2b7bba" if "floor" in r["reference"] or "raw" in r["reference"] else "#e08a2c"
               for r in rows]
@@ -63,7 +65,8 @@ def draw(result: dict[str, Any], path: Path) -> None:
     ax.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
     ax.set_yticks(list(ys), labels, fontsize=8)
     ax.set_xlabel("ratio, log scale (> 1: wxcore faster or smaller)\n"
-                  "bar: median of paired rounds; whisker: lowest-highest round; black tick: target")
+                  "bar: median of paired rounds; whisker: lowest-highest round; black tick: target"
+                  "\n(instructions): one count under callgrind, steady whatever the load")
     versions = result["versions"]
     ax.set_title(f"wxcore {versions['wxcore']} vs hand-written floors (blue) and "
                  f"wechatpy {versions['wechatpy']} (orange)\nPython {versions['python']}, "

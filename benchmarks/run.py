@@ -118,6 +118,7 @@ def counted(pairs: list[CountedPair], s: Settings) -> None:
     per = dict(zip(unique, instructions.per_call(unique, calls)))
     for row, ours, ref in pairs:
         row.ratios, row.mode = [per[ref] / per[ours]], "instructions"
+        row.note = f"instructions per call: wxcore {per[ours]:,.0f}, reference {per[ref]:,.0f}"
 
 
 def unit_rows(s: Settings, wechatpy: str | None, count: bool) -> list[Row]:
@@ -249,8 +250,10 @@ def import_rows(s: Settings, wechatpy: str | None, count: bool) -> list[Row]:
         return [skipped(row, wechatpy) for row in rows]
     write_bytecode([*mods, "wechatpy"])
     if count:
-        for row, ratio in zip(rows, instructions.import_ratios(mods, "wechatpy")):
-            row.ratios, row.mode = [ratio], "instructions"
+        counts = instructions.import_counts([*mods, "wechatpy"])
+        for row, mine in zip(rows, counts):
+            row.ratios, row.mode = [mine / counts[-1]], "instructions"
+            row.note = f"instructions: {mine / 1e6:,.0f}M, wechatpy {counts[-1] / 1e6:,.0f}M"
         return rows
     for index in range(s.rounds):
         order = [*mods, "wechatpy"] if index % 2 == 0 else ["wechatpy", *mods[::-1]]
@@ -297,19 +300,18 @@ def stampede_rows(s: Settings, wechatpy: str | None) -> list[Row]:
 
     rows = [row(f"{s.stampede_threads} threads, one process",
                 *stampede.threads(s.stampede_threads, not wechatpy))]
-    case = f"{s.processes} processes x {s.process_threads} threads (Redis)"
+    cases = (f"{s.processes} processes x {s.process_threads} threads (Redis)",
+             f"{s.stampede_tasks} asyncio tasks, one event loop (Redis)")
     if shutil.which("redis-server") is None:
-        rows.append(skipped(Row("token stampede", case, "upstream fetches", "", mode="count"),
-                            "redis-server not installed"))
-    else:
-        import bench_tokens
+        return rows + [skipped(Row("token stampede", case, "upstream fetches", "", mode="count"),
+                               "redis-server not installed") for case in cases]
+    import bench_tokens
 
-        with bench_tokens.redis_server(None) as url:
-            ours, last, theirs = stampede.processes(url, s.processes, s.process_threads,
-                                                    not wechatpy)
-        rows.append(row(case, ours, theirs, f"all had a token in {last * 1000:.0f} ms"))
-    rows.append(row(f"{s.stampede_tasks} asyncio tasks, one event loop",
-                    *stampede.tasks(s.stampede_tasks, not wechatpy)))
+    with bench_tokens.redis_server(None) as url:
+        ours, last, theirs = stampede.processes(url, s.processes, s.process_threads,
+                                                not wechatpy)
+        rows.append(row(cases[0], ours, theirs, f"all had a token in {last * 1000:.0f} ms"))
+        rows.append(row(cases[1], *stampede.tasks(s.stampede_tasks, not wechatpy, url)))
     return rows
 
 

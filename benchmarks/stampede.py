@@ -11,9 +11,10 @@ wechatpy cgi-bin/token):
   wxcore's ``RedisTokenStore`` holding a stale token; wechatpy's ``RedisStorage`` holding
   none), every thread released at once;
 * ``tasks``: N asyncio tasks of one event loop share one ``AsyncClient`` (its
-  ``AsyncCachedTokenProvider`` over a store holding a stale token); wechatpy has no asyncio
-  client, so its tasks call the sync client through ``asyncio.to_thread``, as an asyncio
-  application would.
+  ``AsyncCachedTokenProvider`` over ``AsyncRedisTokenStore`` on the same real Redis, holding
+  a stale token); wechatpy has no asyncio client, so its tasks call the sync client (its
+  ``RedisStorage`` holding none) through ``asyncio.to_thread``, as an asyncio application
+  would.
 
 One upstream fetch is the goal for wxcore; wechatpy's figure is shown beside it.
 """
@@ -80,32 +81,51 @@ def processes(redis_url: str, count: int, per_process: int,
     return ours, last, theirs
 
 
-async def _tasks_wxcore(base_url: str, appid: str, secret: str, n: int) -> None:
+async def _tasks_wxcore(base_url: str, appid: str, secret: str, n: int,
+                        redis_url: str | None) -> None:
     from wxcore.adapters.async_client import AsyncClient
-    from wxcore.adapters.async_tokens import AsyncMemoryTokenStore
+    from wxcore.adapters.async_tokens import AsyncMemoryTokenStore, AsyncTokenStore
     from wxcore.adapters.httpx_transport import HttpxAsyncTransport
 
-    store = AsyncMemoryTokenStore()
-    store.put(bench_tokens.KEY, Token(value="81_stale", expires_at=time.time() - 1))
+    from wxcore.adapters.stores.async_redis import AsyncRedisTokenStore
+
+    shared = AsyncRedisTokenStore(redis_url) if redis_url is not None else None
+    store: AsyncTokenStore = shared if shared is not None else AsyncMemoryTokenStore()
+    await store.save(bench_tokens.KEY, Token(value="81_stale", expires_at=time.time() - 1))
     async with AsyncClient(appid, secret, token_store=store,
                            transport=HttpxAsyncTransport.for_base_url(base_url)) as client:
         await asyncio.gather(*(client.get_access_token() for _ in range(n)))
+    if shared is not None:
+        await shared.aclose()
 
 
-async def _tasks_wechatpy(base_url: str, appid: str, secret: str, n: int) -> None:
-    client = peers.token_client(base_url, appid, secret)
+async def _tasks_wechatpy(base_url: str, appid: str, secret: str, n: int,
+                          redis_url: str | None) -> None:
+    session = None
+    if redis_url is not None:
+        import redis
+        from wechatpy.session.redisstorage import RedisStorage
+
+        session = RedisStorage(redis.Redis.from_url(redis_url))
+    client = peers.token_client(base_url, appid, secret, session)
     await asyncio.gather(*(asyncio.to_thread(lambda: client.access_token) for _ in range(n)))
 
 
-def tasks(n: int, wechatpy: bool) -> tuple[int, int | None]:
-    """(wxcore's fetches, wechatpy's or None) for ``n`` asyncio tasks of one event loop."""
+def tasks(n: int, wechatpy: bool, redis_url: str | None = None) -> tuple[int, int | None]:
+    """(wxcore's fetches, wechatpy's or None) for ``n`` asyncio tasks of one event loop,
+    the tokens in Redis at ``redis_url`` (wxcore: ``AsyncRedisTokenStore``; wechatpy: its
+    ``RedisStorage``), or in memory without one."""
     from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
 
+    if redis_url is not None:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
     with SandboxServer(WeChatSandbox()) as server:
         app = server.sandbox.default_app
-        asyncio.run(_tasks_wxcore(server.base_url, app.appid, app.secret, n))
+        asyncio.run(_tasks_wxcore(server.base_url, app.appid, app.secret, n, redis_url))
         ours = server.sandbox.calls[STABLE]
         if not wechatpy:
             return ours, None
-        asyncio.run(_tasks_wechatpy(server.base_url, app.appid, app.secret, n))
+        asyncio.run(_tasks_wechatpy(server.base_url, app.appid, app.secret, n, redis_url))
         return ours, server.sandbox.calls[TOKEN_PATH]
