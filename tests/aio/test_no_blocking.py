@@ -156,3 +156,61 @@ def test_shared_tokens_never_hold_the_loop(sandbox_server: SandboxServer, redis_
                 assert len({t.value for t in served}) == 1
 
     assert slow_callbacks(work, caplog) == []
+
+
+def test_the_async_message_server_never_holds_the_loop(redis_url: str,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """Encrypted pushes through the ASGI app: an ``async def`` handler on the loop, a plain
+    one (which blocks, as sync code may) in a worker thread, de-duplication in Redis, and
+    WeChat's retry of one push answered from Redis without running a handler again."""
+    import httpx
+    import redis.asyncio
+
+    from wxcore.messages import PushSettings, Router, TextMessage
+
+    from wxcore.adapters.async_message_server import AsyncMessageServer, AsyncRedisDedupStore
+    from wxcore.adapters.sandbox.pushes import PushSender, event_push, text_push
+
+    settings = PushSettings(token="no-blocking-token", appid="wx1234567890abcdef",
+                            encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+    router = Router()
+    handled: list[str] = []
+
+    @router.message("text")
+    async def on_text(message: TextMessage) -> str:
+        await asyncio.sleep(0)
+        handled.append(message.Content)
+        return f"got {message.Content}"
+
+    @router.event("subscribe")
+    def on_subscribe(message: object) -> str:
+        time.sleep(SLOW * 1.5)  # would fail the check if it ran on the loop
+        handled.append("subscribe")
+        return "welcome"
+
+    url = "http://wechat.test/wechat"
+    sender = PushSender(url, settings)
+    pushes = [sender.sign(text_push("gh_oa", "o_user", f"n{i}", msg_id=10_000 + i))
+              for i in range(40)]
+    pushes.append(sender.sign(event_push("gh_oa", "o_user", "subscribe")))
+    statuses: list[int] = []
+
+    async def work() -> None:
+        client = redis.asyncio.Redis.from_url(redis_url)
+        await client.flushdb()
+        server = AsyncMessageServer(router, settings, dedup=AsyncRedisDedupStore(client))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server.asgi_app)) as http:
+            async def post(index: int) -> int:
+                push = pushes[index]
+                answer = await http.post(url, params=push.query, content=push.body)
+                return answer.status_code
+            indexes = iter(range(len(pushes)))
+            statuses.extend(await many(lambda: post(next(indexes)), len(pushes)))
+            retry = pushes[3]  # WeChat's retry of a push already answered
+            again = await http.post(url, params=retry.query, content=retry.body)
+            assert again.content == b"success"
+        await client.aclose()
+
+    assert slow_callbacks(work, caplog) == []
+    assert set(statuses) == {200}
+    assert sorted(handled) == sorted([f"n{i}" for i in range(40)] + ["subscribe"])
