@@ -32,7 +32,6 @@ from typing import Any, TypeVar
 from wxcore.component import authorization
 from wxcore.component.api import CodeManagementAPI, ComponentAPI
 from wxcore.component.authorization import AuthorizerListItem, QueryAuthResult
-from wxcore.endpoint import Call
 from wxcore.errors import UsageError, WxError
 from wxcore.messages import Router
 from wxcore.messages.models import Push
@@ -63,14 +62,9 @@ from wxcore.adapters.async_tokens import (
 from wxcore.adapters.async_transport import AsyncTransport
 from wxcore.adapters.component_flows import (
     AuthorizerFetch,
-    CacheAuthorizerToken,
     ComponentFlows,
     ComponentPushRouter,
-    DropAuthorizerToken,
-    DropCredential,
     Flow,
-    ReadCredential,
-    WriteCredential,
     check_authorizer_appid,
     component_push_settings,
     acting_client,
@@ -213,29 +207,7 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
     # -- running the flows with this client's async stores ---------------------------------
 
     async def _run(self, flow: Flow[R]) -> R:
-        return await arun_steps(flow, self._effect)
-
-    async def _effect(self, effect: object) -> object:
-        store = self.credential_store
-        if isinstance(effect, Call):
-            return await self.call(effect)
-        if type(effect) is ReadCredential:
-            return await store.get(effect.key)
-        if type(effect) is WriteCredential:
-            await store.put(effect.key, effect.value, effect.updated_at)
-        elif type(effect) is DropCredential:
-            await store.delete(effect.key)
-        elif type(effect) is CacheAuthorizerToken:
-            key = self.authorizer_token_provider(effect.authorizer_appid).key
-            await self.token_store.save(key, effect.token)
-        elif type(effect) is DropAuthorizerToken:
-            key = self.authorizer_token_provider(effect.authorizer_appid).key
-            cached = await self.token_store.load(key)
-            if cached is not None:
-                await self.token_store.delete_if(key, cached)
-        else:  # pragma: no cover - the flows yield only the effects above
-            raise TypeError(f"unknown effect {effect!r}")
-        return None
+        return await arun_steps(flow, self._answer)
 
     # -- the component_verify_ticket and the component_access_token ------------------------
 

@@ -26,7 +26,6 @@ from typing import TypeVar
 from wxcore.component import authorization
 from wxcore.component.api import CodeManagementAPI, ComponentAPI
 from wxcore.component.authorization import AuthorizerListItem, QueryAuthResult
-from wxcore.endpoint import Call
 from wxcore.errors import UsageError, WxError
 from wxcore.messages import Router
 from wxcore.messages.pipeline import SeenStore
@@ -38,14 +37,9 @@ from wxcore.tokens import Token
 from wxcore.adapters.client import Client
 from wxcore.adapters.component_flows import (
     AuthorizerFetch,
-    CacheAuthorizerToken,
     ComponentFlows,
     ComponentPushRouter,
-    DropAuthorizerToken,
-    DropCredential,
     Flow,
-    ReadCredential,
-    WriteCredential,
     check_authorizer_appid,
     component_push_settings,
     acting_client,
@@ -179,28 +173,7 @@ class Component(ComponentFlows, ComponentAPI, Client):
     # -- running the flows (component_flows) with this client's stores -------------------
 
     def _run(self, flow: Flow[R]) -> R:
-        return run_steps(flow, self._effect)
-
-    def _effect(self, effect: object) -> object:
-        store = self.credential_store
-        if isinstance(effect, Call):
-            return self.call(effect)
-        if type(effect) is ReadCredential:
-            return store.get(effect.key)
-        if type(effect) is WriteCredential:
-            store.put(effect.key, effect.value, effect.updated_at)
-        elif type(effect) is DropCredential:
-            store.delete(effect.key)
-        elif type(effect) is CacheAuthorizerToken:
-            self.authorizer_token_provider(effect.authorizer_appid).set(effect.token)
-        elif type(effect) is DropAuthorizerToken:
-            key = self.authorizer_token_provider(effect.authorizer_appid).key
-            cached = self.token_store.load(key)
-            if cached is not None:
-                self.token_store.delete_if(key, cached)
-        else:  # pragma: no cover - the flows yield only the effects above
-            raise TypeError(f"unknown effect {effect!r}")
-        return None
+        return run_steps(flow, self._answer)
 
     # -- the component_verify_ticket and the component_access_token ------------------------
 

@@ -10,11 +10,13 @@ flow can react to WeChat's answer (a refused ticket, a revoked refresh token). T
 * a :class:`~wxcore.endpoint.Call` -- its result;
 * :class:`ReadCredential` / :class:`WriteCredential` / :class:`DropCredential` -- the
   durable :class:`~wxcore.adapters.credentials.CredentialStore` (ticket, refresh tokens);
-* :class:`CacheAuthorizerToken` / :class:`DropAuthorizerToken` -- an authorizer's access
-  token in the token cache.
+* :class:`CacheAuthorizerToken` / :class:`ReadAuthorizerToken` / :class:`DropAuthorizerToken`
+  -- an authorizer's access token in the token cache.
 
 So the rules (when a ticket is missing or refused, when a refresh token is replaced or
-dropped, what a push means) and their messages exist once.
+dropped, what a push means) and their messages exist once, and so does what answers each
+effect (:meth:`ComponentFlows._answer`: one call of the component's client or stores, whose
+result is the answer for the sync component and an awaitable of it for the async one).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from wxcore.tokens import Token
 from wxcore.adapters.credentials import Stored, credential_key
 
 __all__ = ["ComponentFlows", "Flow", "ReadCredential", "WriteCredential", "DropCredential",
-           "CacheAuthorizerToken", "DropAuthorizerToken", "no_store_warning", "next_offset",
+           "CacheAuthorizerToken", "ReadAuthorizerToken", "DropAuthorizerToken", "no_store_warning", "next_offset",
            "check_authorizer_appid", "acting_client", "authorizer_authorize_url", "AuthorizerFetch", "component_push_settings", "ComponentPushRouter"]
 
 logger = logging.getLogger("wxcore.component")
@@ -88,10 +90,18 @@ class CacheAuthorizerToken(NamedTuple):
     token: Token
 
 
-class DropAuthorizerToken(NamedTuple):
-    """Forget ``authorizer_appid``'s cached access token, if any (answer: None)."""
+class ReadAuthorizerToken(NamedTuple):
+    """Read ``authorizer_appid``'s cached access token (answer: the :class:`Token` or None)."""
 
     authorizer_appid: str
+
+
+class DropAuthorizerToken(NamedTuple):
+    """Forget ``authorizer_appid``'s cached access token if it is still ``stale`` (answer:
+    whether it was dropped)."""
+
+    authorizer_appid: str
+    stale: Token
 
 
 def _when(at: float) -> str:
@@ -216,6 +226,32 @@ class ComponentFlows:
         return (f"{type(self).__name__}(appid={self.appid!r}, "
                 f"credential_store={self.credential_store!r})")
 
+    # -- answering the flows' effects ---------------------------------------------------------
+
+    def _answer(self, effect: object) -> Any:
+        """What ``effect`` asks for: one call of this component's client or stores. Its
+        result is the answer (sync component), or an awaitable of it that the async
+        component's driver awaits -- so both answer every effect the same way."""
+        component: Any = self  # a Component or an AsyncComponent: their stores and call
+        if isinstance(effect, Call):
+            return component.call(effect)
+        store = component.credential_store
+        if type(effect) is ReadCredential:
+            return store.get(effect.key)
+        if type(effect) is WriteCredential:
+            return store.put(effect.key, effect.value, effect.updated_at)
+        if type(effect) is DropCredential:
+            return store.delete(effect.key)
+        tokens = component.token_store
+        if type(effect) is CacheAuthorizerToken:
+            return tokens.save(self._authorizer_token_key(effect.authorizer_appid), effect.token)
+        if type(effect) is ReadAuthorizerToken:
+            return tokens.load(self._authorizer_token_key(effect.authorizer_appid))
+        if type(effect) is DropAuthorizerToken:
+            return tokens.delete_if(self._authorizer_token_key(effect.authorizer_appid),
+                                    effect.stale)
+        raise TypeError(f"unknown effect {effect!r}")  # pragma: no cover - the flows yield no other
+
     # -- keys -------------------------------------------------------------------------------
 
     @property
@@ -224,6 +260,10 @@ class ComponentFlows:
 
     def _refresh_key(self, authorizer_appid: str) -> str:
         return credential_key(self.appid, "refresh_token", authorizer_appid)
+
+    def _authorizer_token_key(self, authorizer_appid: str) -> str:
+        """Where the token cache keeps ``authorizer_appid``'s access token (its provider's key)."""
+        return str(cast(Any, self).authorizer_token_provider(authorizer_appid).key)
 
     # -- the component_verify_ticket and the component_access_token ------------------------
 
@@ -296,7 +336,9 @@ class ComponentFlows:
 
     def _forget_flow(self, authorizer_appid: str) -> Flow[None]:
         yield DropCredential(self._refresh_key(authorizer_appid))
-        yield DropAuthorizerToken(authorizer_appid)
+        cached = yield ReadAuthorizerToken(authorizer_appid)
+        if cached is not None:
+            yield DropAuthorizerToken(authorizer_appid, cached)
 
     # -- an authorizer's access token --------------------------------------------------------
 
