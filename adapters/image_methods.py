@@ -34,7 +34,8 @@ def _image(img: ImageInput | None) -> Plan[File | None]:
     """Read the image: at once when it is in memory, else as a blocking step."""
     if in_memory(img):
         return read_image(img)
-    return (yield Offload(read_image, img))  # type: ignore[no-any-return]
+    file: File | None = yield Offload(read_image, img)
+    return file
 
 
 class ImagePlan(Generic[R]):
@@ -50,7 +51,7 @@ class ImagePlan(Generic[R]):
         return self._find_query()
 
     @property
-    def __doc__(self) -> str:  # type: ignore[override]
+    def __doc__(self) -> str:  # type: ignore[override]  # a property where object has a field
         return (f"{self.query.__doc__}\n\nPass the image as ``img_url=`` or ``img=`` "
                 "(a path, the bytes or a binary file), exactly one.")
 
@@ -63,7 +64,7 @@ class ImagePlan(Generic[R]):
             inspect.Parameter("client", keyword, annotation=Any),
             inspect.Parameter("img_url", keyword, default=None, annotation=str | None),
             inspect.Parameter("img", keyword, default=None, annotation=ImageInput | None),
-        ], return_annotation=Plan[result])  # type: ignore[valid-type]
+        ], return_annotation=Plan[result])  # type: ignore[valid-type]  # a run-time type
 
     def __call__(self, client: Any, img_url: str | None = None,
                  img: ImageInput | None = None) -> Plan[R]:

@@ -59,7 +59,8 @@ Plan = Generator[Step, Any, T]
 
 def send(client: Any, call: Call[T]) -> Plan[T]:
     """Send ``call`` through the client: ``result = yield from send(client, call)``."""
-    return (yield Resolve(client.call(call)))  # type: ignore[no-any-return]
+    result: T = yield Resolve(client.call(call))  # the runner sends back what call returned
+    return result
 
 
 def run_plan(plan: Plan[T]) -> T:
@@ -71,7 +72,8 @@ def run_plan(plan: Plan[T]) -> T:
             answer = (step.function(*step.args, **step.kwargs) if isinstance(step, Offload)
                       else step.value)
     except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+        result: T = done.value  # what the plan returned (StopIteration.value is Any)
+        return result
 
 
 async def arun_plan(plan: Plan[T]) -> T:
@@ -87,7 +89,8 @@ async def arun_plan(plan: Plan[T]) -> T:
             else:
                 answer = await step.value if inspect.isawaitable(step.value) else step.value
     except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+        result: T = done.value  # what the plan returned (StopIteration.value is Any)
+        return result
 
 
 class IOMethod(ClientMethod[P, T]):

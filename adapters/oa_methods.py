@@ -29,6 +29,7 @@ from wxcore.adapters.uploads import DownloadTarget, UploadInput, in_memory, read
 if TYPE_CHECKING:  # each facade names its server class; importing both here would load asyncio
     from wxcore.adapters.async_message_server import AsyncMessageServer
     from wxcore.adapters.message_server import MessageServer
+    from wxcore.tokens import Token
 
 __all__ = ["OfficialAccountIO", "PushSetup"]
 
@@ -105,12 +106,13 @@ def _show_qrcode(client: Any, ticket: str,
 
 def _get_oa_access_token(client: Any) -> Plan[str]:
     """The current access token (OATools' name); the provider renews it by itself."""
-    return (yield Resolve(client.get_access_token()))  # type: ignore[no-any-return]
+    token: str = yield Resolve(client.get_access_token())
+    return token
 
 
 def _ticket(client: Any, ticket_type: str) -> Plan[str]:
-    token = yield Resolve(client.ticket_provider(ticket_type).get())
-    return token.value  # type: ignore[no-any-return]
+    token: Token = yield Resolve(client.ticket_provider(ticket_type).get())
+    return token.value
 
 
 def _nonce_and_time(client: Any) -> tuple[str, int]:

@@ -57,10 +57,10 @@ def _uncut_from(timeout: urllib3.Timeout) -> float:
     """Seconds left before a deadline from which cutting ``timeout`` changes nothing: with
     at least connect + read left, urllib3 would take both timeouts as they are."""
     connect, read, total = timeout.connect_timeout, timeout.read_timeout, timeout.total
-    if isinstance(total, (int, float)) or not all(
-            isinstance(t, (int, float)) for t in (connect, read)):
+    if (isinstance(total, (int, float)) or not isinstance(connect, (int, float))
+            or not isinstance(read, (int, float))):
         return float("inf")
-    return float(connect) + float(read)  # type: ignore[arg-type]
+    return float(connect) + float(read)
 
 
 # -- knowing whether the request left ------------------------------------------------------

@@ -161,7 +161,10 @@ def released(cfg: dict[str, object], warm: Callable[[], object],
     """Warm up (as a long-running process would be: T pooled connections to Redis and the
     sandbox), report ready, wait for 'go', then T threads call ``get_token`` at once; the
     waits are printed as JSON."""
-    barrier = threading.Barrier(int(cfg["threads"]))  # type: ignore[call-overload]
+    count = cfg["threads"]
+    if not isinstance(count, int):
+        raise TypeError(f"threads: an int, not {count!r}")
+    barrier = threading.Barrier(count)
 
     def warm_one() -> None:
         barrier.wait()
@@ -185,7 +188,7 @@ def released(cfg: dict[str, object], warm: Callable[[], object],
         get_token()
         waits.append(time.time() - started)
 
-    threads = [threading.Thread(target=one) for _ in range(int(cfg["threads"]))]  # type: ignore[call-overload]
+    threads = [threading.Thread(target=one) for _ in range(count)]
     for t in threads:
         t.start()
     for t in threads:

@@ -345,8 +345,9 @@ def print_table(rows: list[Row]) -> None:
         print(f"{head}{r.median:>8.2f}  {spread:<12}{r.target:<9}{met:<4}{r.note}")
 
 
-def run(s: Settings, count: bool = False) -> dict[str, object]:
-    """Every row; ``count``: the in-process rows by instruction counts, not time."""
+def run(s: Settings, count: bool = False) -> tuple[list[Row], dict[str, object]]:
+    """Every row, and the record saved as JSON; ``count``: the in-process rows by
+    instruction counts, not time."""
     wechatpy = peers.available()
     if count and instructions.available():
         sys.exit(f"--instructions: {instructions.available()}")
@@ -354,10 +355,13 @@ def run(s: Settings, count: bool = False) -> dict[str, object]:
     loop, server = loopback_rows(s, wechatpy, count)
     rows += loop + import_rows(s, wechatpy, count) + [memory_row(s, wechatpy)]
     rows += stampede_rows(s, wechatpy)
-    return {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
-            "versions": versions(), "server": server,
-            "settings": dict(asdict(s), instructions=count),
-            "rows": [dict(asdict(r), median=r.median, met=r.met()) for r in rows]}
+    host, found = machine(), versions()
+    print(f"python {found['python']}, {host['cpus']} CPUs, "
+          f"load {host['load_average_1m']}; loopback server: {server}")
+    return rows, {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": host,
+                  "versions": found, "server": server,
+                  "settings": dict(asdict(s), instructions=count),
+                  "rows": [dict(asdict(r), median=r.median, met=r.met()) for r in rows]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -369,11 +373,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chart", type=Path, default=None,
                         help="draw the chart here (docs/img/benchmarks.png in the README)")
     args = parser.parse_args(argv)
-    result = run(QUICK if args.quick else FULL, args.instructions)
-    print(f"python {result['versions']['python']}, {result['machine']['cpus']} CPUs, "  # type: ignore[index]
-          f"load {result['machine']['load_average_1m']}; loopback server: {result['server']}")  # type: ignore[index]
-    print_table([Row(**{k: v for k, v in r.items() if k not in ("median", "met")})
-                 for r in result["rows"]])  # type: ignore[attr-defined]
+    rows, result = run(QUICK if args.quick else FULL, args.instructions)
+    print_table(rows)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(f"saved {args.json}")
     if args.chart:
