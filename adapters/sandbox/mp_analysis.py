@@ -1,8 +1,11 @@
 """Sandbox routes for Mini Program data analysis (datacube).
 
 The date rules are WeChat's (one day; Monday..Sunday; 1st..last day; up to yesterday, China
-time); a range that breaks them answers 61501. Numbers are made up but stable: the same app
-and dates always give the same figures.
+time); a range that breaks them answers 61501 "date range error" (not in the API pages'
+tables; WeChat answers it so, e.g.
+https://developers.weixin.qq.com/community/develop/doc/000462e3ab4fe8b13f8a3b18d5a400). A
+date that does not parse answers 61500 "date format error": unverified, no WeChat page shows
+it. Numbers are made up but stable: the same app and dates always give the same figures.
 """
 
 from __future__ import annotations

@@ -7,7 +7,16 @@ code's content in an ``iTXt`` chunk, and ``cv/img/qrcode`` reads that back from 
 so ``get_wxacode_unlimited`` then ``scan_qr_code`` round-trips offline.
 
 Images come as ``img_url`` in the query or a multipart ``img`` field, exactly as WeChat
-takes them; neither (or a non-image upload) answers 101000 / 101002.
+takes them; neither answers 101000 "invalid image url" (WeChat's answer to a bad
+``img_url``, e.g. https://developers.weixin.qq.com/community/develop/doc/000ae8f2f24bc89e9b6b96fa55b800).
+Unverified (no WeChat page gives them): 101002 for a non-image upload (WeChat's community
+sees 101002 when a picture is not recognised) and 101000 for one of 2 MB or more.
+
+wxacode errcodes: 40159 for a bad ``path`` is documented
+(https://developers.weixin.qq.com/miniprogram/dev/server/API/qrcode-link/qr-code/api_createqrcode);
+40169 for a bad ``scene`` is WeChat's answer as its community quotes it
+(https://developers.weixin.qq.com/community/develop/doc/34c805bcb1db880d33e78246b8ec2211),
+not in the API page's table.
 """
 
 from __future__ import annotations

@@ -13,6 +13,14 @@ Test hooks (all plain functions on a sandbox):
 
 Users must be known (40003) and, for the security APIs, active in the last two hours (61010):
 see ``active_openid`` in :mod:`wxcore.adapters.sandbox.miniprogram`.
+
+Link errcodes are WeChat's answers as its community quotes them; the API pages we could read
+show no table for them: 40066 "invalid url" for a bad short-link ``page_url``
+(https://developers.weixin.qq.com/community/develop/doc/000c685e7b4968c7a08d92a8a51c00),
+85401 "time limit between 1min and 1year" for a bad expiry
+(https://developers.weixin.qq.com/community/develop/doc/0004a88350ceb047369b60d1c5c000) and
+40212 "invalid query" for a bad ``query``
+(https://developers.weixin.qq.com/community/develop/doc/0000e8a4678f685bbfeb49eca51000).
 """
 
 from __future__ import annotations
@@ -274,12 +282,12 @@ def _check_expiry(sb: WeChatSandbox, body: dict[str, Any]) -> None:
     if expire_type == 1:
         interval = body.get("expire_interval")
         if not isinstance(interval, int) or not 1 <= interval <= MAX_LINK_DAYS:
-            raise WxFail(85401, "invalid expire time")
+            raise WxFail(85401, "time limit between 1min and 1year")
     elif expire_type == 0 and "expire_time" in body:
         expire_time = body["expire_time"]
         now = sb.clock()
         if not isinstance(expire_time, int) or not now < expire_time <= now + MAX_LINK_DAYS * 86400:
-            raise WxFail(85401, "invalid expire time")
+            raise WxFail(85401, "time limit between 1min and 1year")
     elif expire_type not in (0, 1):
         raise WxFail(47001, "data format error: expire_type")
 

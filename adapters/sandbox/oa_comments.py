@@ -6,8 +6,12 @@ An article is news the app mass-sent (its ``msg_data_id`` from ``oa_mass``) and 
 ``comment/list`` pages through them oldest first (``type`` 1 ordinary, 2 selected);
 selecting, deleting and replying work on a comment by its ``user_comment_id``.
 
-Guessed where WeChat's pages show no errcode: 88008 for an unknown comment, 88007 for an
-empty reply and 88010 for a page of 50 or more.
+88000 (no comment permission) is documented
+(https://developers.weixin.qq.com/doc/service/Comments_management/Image_Comments_Management_Interface.html),
+88001 "msg_data is not exists" is what WeChat answers an unknown article (seen in WeChat's
+community: https://developers.weixin.qq.com/community/develop/doc/000c2019640a7819264e2d8fb56400).
+Unverified, as no WeChat page we could read lists them: 88008 for an unknown comment, 88007
+for an empty reply and 88010 for a page of 50 or more (errmsgs as other SDKs quote them).
 """
 
 from __future__ import annotations

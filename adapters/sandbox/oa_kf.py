@@ -8,8 +8,11 @@ user asks for an agent and waits). A session needs a bound (65402) and online ag
 user not with another agent (65414); closing one that does not exist is 65413. Chat records
 are the customer-service messages the app sent as an agent (``kf_account=``), opercode 2002.
 
-Guessed where WeChat's pages show no errcode: 65415 for an agent offline, 40005 for an
-avatar that is not a JPEG, and seven days for an invitation to expire.
+Errcodes as WeChat's API pages give them: 65415 "the worker is not online" for a session with
+an agent offline (https://developers.weixin.qq.com/doc/service/api/customer/messctrl/api_createkfsession)
+and 40005 "invalid file type" for an avatar that is not a JPEG
+(https://developers.weixin.qq.com/doc/service/api/customer/servicermanage/api_uploadkfheadimg).
+Guessed, as no page says it: seven days for an invitation to expire.
 """
 
 from __future__ import annotations
@@ -163,7 +166,7 @@ def upload_headimg(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
     with sb.lock:
         info = _known(kf_state(sb, req.appid), account)
         if image is None or not image.content.startswith(b"\xff\xd8\xff"):
-            raise WxFail(40005, "invalid file type: a JPEG is required")
+            raise WxFail(40005, "invalid file type")  # WeChat's errmsg (see the docstring)
         info["kf_headimgurl"] = f"https://mmbiz.qpic.invalid/kf/{secrets.token_hex(8)}/0"
     return _ok()
 
@@ -200,7 +203,7 @@ def create_session(sb: WeChatSandbox, req: SandboxRequest) -> dict[str, Any]:
         if not _known(state, account).get("kf_wx"):
             raise WxFail(65402, "kf account not bind wechat id")
         if account not in state.online:
-            raise WxFail(65415, "kf is offline")
+            raise WxFail(65415, "the worker is not online")  # WeChat's errmsg
         serving = state.sessions.get(openid)
         if serving is not None and serving[0] != account:
             raise WxFail(65414, "the user is being served by another kf")

@@ -128,3 +128,15 @@ def test_a_user_with_another_agent_is_not_taken(oa: OfficialAccount,
     with pytest.raises(errors.CustomServiceError) as invited:
         oa.invite_kf_worker("ben@shopwx", "amy_wx")  # already an agent of this account
     assert invited.value.errcode == 65407
+
+
+def test_an_avatar_wechat_refuses_raises_media_format_error(oa: OfficialAccount) -> None:
+    """Past the builder's own check (sent as a raw call), the sandbox answers what WeChat's
+    page documents for a non-JPEG avatar: 40005 "invalid file type", a MediaFormatError."""
+    oa.add_kf_account(AGENT, "Amy")
+    gif = File("amy.jpg", b"GIF89a" + b"\x00" * 32, "image/jpeg")
+    call = kf.UPLOAD_KF_HEADIMG.call(query={"kf_account": AGENT}, files={"media": gif})
+    with pytest.raises(errors.MediaFormatError) as refused:
+        oa.call(call)
+    assert refused.value.errcode == 40005
+    assert refused.value.errmsg.startswith("invalid file type")

@@ -153,7 +153,11 @@ class ReplyQuotaError(QuotaError):
 class CommentError(APIError):
     """The comment APIs' own errcodes: no comment permission (88000), no such article
     (88001), an article limited for safety (88002), and the rest of the 880xx range WeChat
-    uses there (a comment that does not exist, a reply too long, a page too large, ...)."""
+    uses there (a comment that does not exist, a reply too long, a page too large, ...).
+
+    88000 is documented (https://developers.weixin.qq.com/doc/service/Comments_management/
+    Image_Comments_Management_Interface.html); 88003-88010 are unverified: no WeChat page we
+    could read lists them, so the range is taken whole rather than code by code."""
 
     errcodes = tuple(range(88000, 88011))
 
@@ -165,7 +169,9 @@ class CustomServiceError(APIError):
     """Customer-service accounts and sessions: the new customer service is not enabled
     (65400), an invalid account (65401) or one not bound to a WeChat ID (65402), a bad
     nickname (65403) or account (65404), too many accounts (65405), one that exists (65406),
-    no such session (65413), a user served by another agent (65414), a bad record query
-    (65416) or a period over 24 hours (65417); the range 65400-65417 is theirs."""
+    no such session (65413), a user served by another agent (65414), an agent offline
+    (65415, https://developers.weixin.qq.com/doc/service/api/customer/messctrl/api_createkfsession),
+    a bad record query (65416) or a period over 24 hours (65417); the range 65400-65417 is
+    theirs."""
 
     errcodes = tuple(range(65400, 65418))

@@ -27,9 +27,14 @@ import msgspec
 
 from wxcore.checks import checked, in_range, max_length
 from wxcore.endpoint import Call, Endpoint, WxResult, require
-from wxcore.errors import UsageError
+from wxcore.errors import APIError, UsageError
 from wxcore.multipart import File
-from wxcore.officialaccount.errors import CustomServiceError, InvalidOpenidError, errors_of
+from wxcore.officialaccount.errors import (
+    CustomServiceError,
+    InvalidOpenidError,
+    MediaFormatError,
+    errors_of,
+)
 from wxcore.officialaccount.media import UploadRule, media_file
 
 __all__ = [
@@ -162,9 +167,9 @@ class ChatRecordResult(WxResult, kw_only=True):
 
 
 def _endpoint(name: str, method: str, path: str, result: type[Any] = WxResult,
-              idempotent: bool = False) -> Endpoint[Any]:
+              idempotent: bool = False, *more: type[APIError]) -> Endpoint[Any]:
     return Endpoint(f"officialaccount.{name}", method, path, result, idempotent=idempotent,
-                    errors=errors_of(CustomServiceError, InvalidOpenidError))
+                    errors=errors_of(CustomServiceError, InvalidOpenidError, *more))
 
 
 _KF = "/customservice/kfaccount/"
@@ -176,8 +181,11 @@ DELETE_KF_ACCOUNT: Endpoint[WxResult] = _endpoint("delete_kf_account", "POST", _
                                                   idempotent=True)
 INVITE_KF_WORKER: Endpoint[WxResult] = _endpoint("invite_kf_worker", "POST",
                                                  _KF + "inviteworker")
+# 40005 "invalid file type" for an avatar that is not a JPEG:
+# https://developers.weixin.qq.com/doc/service/api/customer/servicermanage/api_uploadkfheadimg
 UPLOAD_KF_HEADIMG: Endpoint[WxResult] = _endpoint("upload_kf_headimg", "POST",
-                                                  _KF + "uploadheadimg", idempotent=True)
+                                                  _KF + "uploadheadimg", WxResult, True,
+                                                  MediaFormatError)
 GET_KF_LIST: Endpoint[KfListResult] = _endpoint("get_kf_list", "GET",
                                                 "/cgi-bin/customservice/getkflist", KfListResult)
 GET_ONLINE_KF_LIST: Endpoint[OnlineKfListResult] = _endpoint(
