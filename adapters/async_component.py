@@ -69,11 +69,12 @@ from wxcore.adapters.component_flows import (
     component_push_settings,
     acting_client,
     authorizer_authorize_url,
-    next_offset,
+    authorizer_pages,
     no_store_warning,
 )
 from wxcore.adapters.credentials import CredentialStore, MemoryCredentialStore, SQLiteCredentialStore
 from wxcore.adapters.async_message_server import AsyncMessageServer, AsyncSeenStore
+from wxcore.adapters.paging import aiter_items
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from wxcore.adapters.tokens import SecretProvider
 
@@ -291,21 +292,7 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
                          ) -> AsyncIterator[AuthorizerListItem]:
         """Every authorizer (``api_get_authorizer_list``, page by page); a bad
         ``page_size`` fails here, not at the first ``async for`` step."""
-        first = authorization.get_authorizer_list(self.appid, 0, page_size)
-
-        async def items() -> AsyncIterator[AuthorizerListItem]:
-            call, offset = first, 0
-            while True:
-                page = await self.call(call)
-                for item in page.list:
-                    yield item
-                after = next_offset(page, offset)
-                if after is None:
-                    return
-                call, offset = authorization.get_authorizer_list(self.appid, after,
-                                                                 page_size), after
-
-        return items()
+        return aiter_items(self, authorizer_pages(self.appid, page_size), lambda page: page.list)
 
     # -- acting for an authorizer -------------------------------------------------------
 

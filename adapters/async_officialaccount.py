@@ -14,16 +14,17 @@ from typing import Any, TypeVar
 
 from wxcore.endpoint import Call
 from wxcore.officialaccount import drafts, media, tags, users
-from wxcore.officialaccount.paging import MAX_PAGE, OffsetPage, next_offset
+from wxcore.officialaccount.paging import MAX_PAGE, Paged, offset_pages
 from wxcore.officialaccount.api import OfficialAccountAPI
 
 from wxcore.adapters.async_client import AsyncClient
 from wxcore.adapters.async_message_server import AsyncMessageServer
 from wxcore.adapters.oa_methods import OfficialAccountIO, PushSetup
+from wxcore.adapters.paging import aiter_items
 
 __all__ = ["AsyncOfficialAccount"]
 
-P = TypeVar("P", bound=OffsetPage)
+P = TypeVar("P", bound=Paged)
 
 
 class AsyncOfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[AsyncMessageServer],
@@ -39,23 +40,9 @@ class AsyncOfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[Asyn
 
     def _openids(self, page: Callable[[str | None], Call[users.OpenidPage]],
                  start: str | None) -> AsyncIterator[str]:
-        """Every openid of a paged list, one call per page (the first built at once, so bad
-        arguments fail here, not at the first ``async for`` step)."""
-        first = page(start)
-
-        async def openids() -> AsyncIterator[str]:
-            call, seen = first, 0
-            while True:
-                result = await self.call(call)
-                seen += len(result.openids)
-                for openid in result.openids:
-                    yield openid
-                cursor = users.next_cursor(result, seen)
-                if cursor is None:
-                    return
-                call = page(cursor)
-
-        return openids()
+        """Every openid of a paged list, one call per page (:func:`users.openid_pages`); the
+        first call is built here, so bad arguments fail at once, not at the first step."""
+        return aiter_items(self, users.openid_pages(page, start), lambda page: page.openids)
 
     def iter_followers(self, next_openid: str | None = None) -> AsyncIterator[str]:
         """Every follower's openid (from the start, or after ``next_openid``), page by page."""
@@ -71,38 +58,20 @@ class AsyncOfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[Asyn
 
     def iter_materials(self, media_type: media.MaterialType) -> AsyncIterator[media.MaterialItem]:
         """Every permanent material of one kind, page after page (batchget_material)."""
-        return self._items(self._pages(lambda offset: media.batchget_material(media_type, offset)))
+        return self._offset_items(lambda offset: media.batchget_material(media_type, offset))
 
     def iter_drafts(self, *, no_content: bool = False) -> AsyncIterator[drafts.DraftItem]:
         """Every draft, page after page (draft/batchget)."""
-        return self._items(self._pages(lambda offset: drafts.batchget_draft(
-            offset, MAX_PAGE, no_content=no_content)))
+        return self._offset_items(lambda offset: drafts.batchget_draft(
+            offset, MAX_PAGE, no_content=no_content))
 
     def iter_published(self, *, no_content: bool = False,
                        ) -> AsyncIterator[drafts.PublishedEntry]:
         """Every successful publication, page after page (freepublish/batchget)."""
-        return self._items(self._pages(lambda offset: drafts.batchget_published(
-            offset, MAX_PAGE, no_content=no_content)))
+        return self._offset_items(lambda offset: drafts.batchget_published(
+            offset, MAX_PAGE, no_content=no_content))
 
-    @staticmethod
-    async def _items(pages: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for page in pages:
-            for item in page.item:
-                yield item
-
-    def _pages(self, page_at: Callable[[int], Call[P]]) -> AsyncIterator[P]:
-        """The pages of an offset list, one call each (see :func:`paging.next_offset`); the
-        first call is built at once, so bad arguments fail here."""
-        first = page_at(0)
-
-        async def pages() -> AsyncIterator[P]:
-            call, offset = first, 0
-            while True:
-                page = await self.call(call)
-                yield page
-                following = next_offset(offset, page)
-                if following is None:
-                    return
-                call, offset = page_at(following), following
-
-        return pages()
+    def _offset_items(self, page_at: Callable[[int], Call[P]]) -> AsyncIterator[Any]:
+        """The items of an offset list, one call per page (:func:`paging.offset_pages`); the
+        first call is built here, so bad arguments fail at once, not at the first step."""
+        return aiter_items(self, offset_pages(page_at), lambda page: page.item)

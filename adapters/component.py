@@ -44,7 +44,7 @@ from wxcore.adapters.component_flows import (
     component_push_settings,
     acting_client,
     authorizer_authorize_url,
-    next_offset,
+    authorizer_pages,
     no_store_warning,
 )
 from wxcore.adapters.credentials import (
@@ -55,6 +55,7 @@ from wxcore.adapters.credentials import (
 from wxcore.adapters.message_server import MessageServer
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.officialaccount import OfficialAccount
+from wxcore.adapters.paging import iter_items
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from wxcore.adapters.tokens import (
     CachedTokenProvider,
@@ -234,11 +235,9 @@ class Component(ComponentFlows, ComponentAPI, Client):
     def iter_authorizers(self, page_size: int = authorization.MAX_AUTHORIZER_PAGE
                          ) -> Iterator[AuthorizerListItem]:
         """Every authorizer (``api_get_authorizer_list``, page by page)."""
-        offset: int | None = 0
-        while offset is not None:
-            page = self.call(authorization.get_authorizer_list(self.appid, offset, page_size))
-            yield from page.list
-            offset = next_offset(page, offset)
+        # a generator, as it always was: ``page_size`` is checked at the first next()
+        yield from iter_items(self, authorizer_pages(self.appid, page_size),
+                              lambda page: page.list)
 
     # -- acting for an authorizer -------------------------------------------------------
 

@@ -51,7 +51,7 @@ from wxcore.tokens import Token
 from wxcore.adapters.credentials import Stored, credential_key
 
 __all__ = ["ComponentFlows", "Flow", "ReadCredential", "WriteCredential", "DropCredential",
-           "CacheAuthorizerToken", "ReadAuthorizerToken", "DropAuthorizerToken", "no_store_warning", "next_offset",
+           "CacheAuthorizerToken", "ReadAuthorizerToken", "DropAuthorizerToken", "no_store_warning", "next_offset", "authorizer_pages",
            "check_authorizer_appid", "acting_client", "authorizer_authorize_url", "AuthorizerFetch", "component_push_settings", "ComponentPushRouter"]
 
 logger = logging.getLogger("wxcore.component")
@@ -129,6 +129,16 @@ def next_offset(page: AuthorizerListResult, offset: int) -> int | None:
     if not page.list or offset >= page.total_count:
         return None
     return offset
+
+
+def authorizer_pages(component_appid: str, page_size: int,
+                     ) -> Generator[Call[AuthorizerListResult], AuthorizerListResult, None]:
+    """The authorizer list (``api_get_authorizer_list``) as calls, ``page_size`` a page: each
+    call yielded is sent its page, and the list ends where :func:`next_offset` says."""
+    offset: int | None = 0
+    while offset is not None:
+        page = yield authorization.get_authorizer_list(component_appid, offset, page_size)
+        offset = next_offset(page, offset)
 
 
 def acting_client(component: Any, cls: type[K], authorizer_appid: str) -> K:

@@ -16,16 +16,17 @@ from wxcore.endpoint import Call
 from wxcore.officialaccount import drafts, media, tags, users
 from wxcore.officialaccount.api import OfficialAccountAPI
 from wxcore.officialaccount.oauth import Lang, UserInfoResult
-from wxcore.officialaccount.paging import MAX_PAGE, OffsetPage, next_offset
+from wxcore.officialaccount.paging import MAX_PAGE, Paged, offset_pages
 
 from wxcore.adapters.client import Client
 from wxcore.adapters.message_server import MessageServer
 from wxcore.adapters.oa_methods import OfficialAccountIO, PushSetup
+from wxcore.adapters.paging import iter_items
 from wxcore.adapters.webauth import Redirect, UserTokenStore, WebAuth
 
 __all__ = ["OfficialAccount"]
 
-P = TypeVar("P", bound=OffsetPage)
+P = TypeVar("P", bound=Paged)
 
 
 class OfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[MessageServer], Client):
@@ -75,24 +76,9 @@ class OfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[MessageSe
 
     def _openids(self, page: Callable[[str | None], Call[users.OpenidPage]],
                  start: str | None) -> Iterator[str]:
-        """Every openid of a paged list: one call per page, as :func:`users.next_cursor` says.
-
-        The first call is built here, so bad arguments fail at once, not at the first next().
-        """
-        first = page(start)
-
-        def openids() -> Iterator[str]:
-            call, seen = first, 0
-            while True:
-                result = self.call(call)
-                seen += len(result.openids)
-                yield from result.openids
-                cursor = users.next_cursor(result, seen)
-                if cursor is None:
-                    return
-                call = page(cursor)
-
-        return openids()
+        """Every openid of a paged list, one call per page (:func:`users.openid_pages`); the
+        first call is built here, so bad arguments fail at once, not at the first next()."""
+        return iter_items(self, users.openid_pages(page, start), lambda page: page.openids)
 
     def iter_followers(self, next_openid: str | None = None) -> Iterator[str]:
         """Every follower's openid (from the start, or after ``next_openid``), page by page."""
@@ -110,38 +96,21 @@ class OfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[MessageSe
 
     def iter_materials(self, media_type: media.MaterialType) -> Iterator[media.MaterialItem]:
         """Every permanent material of one kind, page after page (batchget_material)."""
-        pages = self._pages(lambda offset: media.batchget_material(media_type, offset))
-        return (item for page in pages for item in page.item)
+        return self._offset_items(lambda offset: media.batchget_material(media_type, offset))
 
     # -- drafts and publishing (草稿箱 / 发布能力) ------------------------------------------
 
     def iter_drafts(self, *, no_content: bool = False) -> Iterator[drafts.DraftItem]:
         """Every draft, page after page (draft/batchget)."""
-        pages = self._pages(lambda offset: drafts.batchget_draft(
+        return self._offset_items(lambda offset: drafts.batchget_draft(
             offset, MAX_PAGE, no_content=no_content))
-        return (item for page in pages for item in page.item)
 
     def iter_published(self, *, no_content: bool = False) -> Iterator[drafts.PublishedEntry]:
         """Every successful publication, page after page (freepublish/batchget)."""
-        pages = self._pages(lambda offset: drafts.batchget_published(
+        return self._offset_items(lambda offset: drafts.batchget_published(
             offset, MAX_PAGE, no_content=no_content))
-        return (item for page in pages for item in page.item)
 
-    def _pages(self, page_at: Callable[[int], Call[P]]) -> Iterator[P]:
-        """The pages of an offset list, one call each (see :func:`paging.next_offset`).
-
-        The first call is built here, so bad arguments fail at once, not at the first next().
-        """
-        first = page_at(0)
-
-        def pages() -> Iterator[P]:
-            call, offset = first, 0
-            while True:
-                page = self.call(call)
-                yield page
-                following = next_offset(offset, page)
-                if following is None:
-                    return
-                call, offset = page_at(following), following
-
-        return pages()
+    def _offset_items(self, page_at: Callable[[int], Call[P]]) -> Iterator[Any]:
+        """The items of an offset list, one call per page (:func:`paging.offset_pages`); the
+        first call is built here, so bad arguments fail at once, not at the first next()."""
+        return iter_items(self, offset_pages(page_at), lambda page: page.item)

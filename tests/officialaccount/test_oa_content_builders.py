@@ -14,7 +14,7 @@ from wxcore.errors import UsageError
 from wxcore.http import Response
 from wxcore.multipart import File
 from wxcore.officialaccount import custom, drafts, mass, media, subscribe, template
-from wxcore.officialaccount.paging import next_offset
+from wxcore.officialaccount.paging import next_offset, offset_pages
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -120,6 +120,16 @@ class _Page(msgspec.Struct):
 ])
 def test_next_offset(offset: int, total: int, items: int, following: int | None) -> None:
     assert next_offset(offset, _Page(total, items)) == following
+
+
+def test_offset_pages_asks_for_each_page_from_0_until_next_offset_ends() -> None:
+    calls = offset_pages(lambda offset: media.batchget_material("news", offset))
+    asked = [next(calls)]
+    for answer in (_Page(45, 20), _Page(45, 20)):
+        asked.append(calls.send(answer))
+    assert [msgspec.json.decode(call.request.body)["offset"] for call in asked] == [0, 20, 40]
+    with pytest.raises(StopIteration):
+        calls.send(_Page(45, 5))
 
 
 # -- drafts -------------------------------------------------------------------------------

@@ -63,6 +63,14 @@ def test_limits_are_checked_before_sending(build, message: str) -> None:  # type
         build()
 
 
+def test_openid_pages_passes_each_cursor_back_until_next_cursor_ends() -> None:
+    calls = users.openid_pages(users.get_blacklist, "o_start")
+    asked = [next(calls), calls.send(page(3, "o2", total=5))]
+    assert [json.loads(call.request.body)["begin_openid"] for call in asked] == ["o_start", "o2"]
+    with pytest.raises(StopIteration):  # 5 of a known 5 seen: no third, empty call
+        calls.send(page(2, "o1", total=5))
+
+
 def test_iter_followers_pages_through_every_follower(oa: OfficialAccount,
                                                      sandbox: WeChatSandbox) -> None:
     first = oa.get_followers()

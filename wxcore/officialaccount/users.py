@@ -3,8 +3,9 @@
 Follower lists (``user/get``), the blacklist (``tags/members/getblacklist``) and the users of a
 tag (``user/tag/get``, in :mod:`wxcore.officialaccount.tags`) are paged the same way: each page
 holds ``count`` openids and a ``next_openid`` cursor to pass back. :func:`next_cursor` is that
-rule, written once; the facade's ``iter_followers`` / ``iter_blacklist`` / ``iter_tag_users``
-drive it, one call per page.
+rule, written once, and :func:`openid_pages` such a list as the calls it takes; the sync and
+async facades' ``iter_followers`` / ``iter_blacklist`` / ``iter_tag_users`` make them, one call
+per page.
 
 Docs: https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_userinfo.html,
 https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_getfans.html,
@@ -13,6 +14,7 @@ https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_getblac
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from typing import Literal
 
 import msgspec
@@ -30,6 +32,7 @@ __all__ = [
     "OpenidList",
     "OpenidPage",
     "next_cursor",
+    "openid_pages",
     "check_openids",
     "get_user_info",
     "get_users_info",
@@ -126,6 +129,20 @@ def next_cursor(page: OpenidPage, seen: int) -> str | None:
     if page.total >= 0 and seen >= page.total:
         return None
     return page.next_openid
+
+
+def openid_pages(page_at: Callable[[str | None], Call[OpenidPage]], start: str | None = None,
+                 ) -> Generator[Call[OpenidPage], OpenidPage, None]:
+    """An openid list (followers, the blacklist, a tag's users) as calls, ``page_at(cursor)``
+    from ``start``: each call yielded is sent its page, and the list ends where
+    :func:`next_cursor` says."""
+    cursor, seen = start, 0
+    while True:
+        page = yield page_at(cursor)
+        seen += len(page.openids)
+        cursor = next_cursor(page, seen)
+        if cursor is None:
+            return
 
 
 def check_openids(name: str, openids: list[str], limit: int) -> list[str]:
