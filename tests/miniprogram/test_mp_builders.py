@@ -163,24 +163,67 @@ def test_local_rules_follow_wechats_documentation() -> None:
     assert body(login.check_encrypted_data(upper))["encrypted_msg_hash"] == upper.lower()
 
 
-@pytest.mark.parametrize("keyword,value,accepted", [
-    ("name1", "John Smith-Jr", True),          # letters and symbols, up to 20
-    ("name1", "A" * 20, True),
-    ("name1", "A" * 21, False),
-    ("name1", "张三丰", True),
-    ("name1", "张" * 11, False),               # Chinese: up to 10
-    ("name1", "张三 Zhang", True),             # mixed counts as Chinese: 8 characters
-    ("phrase2", "配送中", True),
-    ("phrase2", "配送中ok", False),            # Chinese characters only
-    ("phrase2", "货物正在配送", False),         # at most 5
-])
-def test_subscribe_name_and_phrase_rules(keyword: str, value: str, accepted: bool) -> None:
+#: (keyword, value, None if WeChat's rule takes it, else what the error says): one value of
+#: each documented keyword type that passes and one that fails, from WeChat's table
+#: (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html).
+SUBSCRIBE_VALUES = [
+    ("thing1", "已发货，请注意查收", None),
+    ("thing1", "一" * 21, "at most 20"),
+    ("number2", "-12.50", None),
+    ("number2", "12a", "must be a number"),
+    ("letter3", "ABCdef", None),
+    ("letter3", "AB1", "letters only"),
+    ("symbol4", "#%~", None),
+    ("symbol4", "a#", "symbols only"),
+    ("character_string5", "SF-1024/A", None),
+    ("character_string5", "单号1024", "no Chinese"),
+    ("time6", "15:01", None),
+    ("time6", "2019年10月1日 15:01", None),
+    ("time6", "2024-03-17 10:20~11:30", None),          # a period; the end may be a bare time
+    ("time6", "2019年8月8日", None),                      # a date alone, as WeChat's example
+    ("time6", "24:00", "24-hour time"),
+    ("time6", "下午三点", "24-hour time"),
+    ("date7", "2019年10月1日", None),
+    ("date7", "2019-10-01 15:01", None),
+    ("date7", "10月1日~10月7日", None),
+    ("date7", "15:01", "a date"),
+    ("date7", "2019年10月", "a date"),
+    ("amount8", "¥99.00", None),
+    ("amount8", "99.5元", None),
+    ("amount8", "$1234567890", None),
+    ("amount8", "¥12345678901", "an amount"),               # 11 digits
+    ("amount8", "99.00 USD", "an amount"),
+    ("phone_number9", "+86-0766-66888866", None),
+    ("phone_number9", "400-CALL-NOW", "digits and symbols"),
+    ("phone_number9", "+86-0766-668888661", "at most 17"),
+    ("car_number10", "粤A8Z888挂", None),
+    ("car_number10", "京A12345", None),
+    ("car_number10", "粤A-8Z88", "a plate"),
+    ("car_number10", "粤A8Z888挂1", "at most 8"),
+    ("name11", "John Smith-Jr", None),                     # letters and symbols, up to 20
+    ("name11", "A" * 20, None),
+    ("name11", "A" * 21, "at most 20"),
+    ("name11", "张三丰", None),
+    ("name11", "张" * 11, "at most 10"),                    # Chinese: up to 10
+    ("name11", "张三 Zhang", None),                         # mixed counts as Chinese: 8
+    ("phrase12", "配送中", None),
+    ("phrase12", "配送中ok", "Chinese characters only"),
+    ("phrase12", "货物正在配送", "at most 5"),
+]
+
+
+@pytest.mark.parametrize("keyword,value,refused", SUBSCRIBE_VALUES,
+                         ids=[f"{k}={v}" for k, v, _ in SUBSCRIBE_VALUES])
+def test_subscribe_values_follow_wechats_rules(keyword: str, value: str,
+                                               refused: str | None) -> None:
+    """Each value passes, or fails with an error naming its keyword and the rule it breaks."""
     make = lambda: subscribe.send_subscribe_message(OPENID, "tpl", {keyword: value})  # noqa: E731
-    if accepted:
+    if refused is None:
         assert body(make())["data"] == {keyword: {"value": value}}
     else:
-        with pytest.raises(UsageError, match=keyword):
+        with pytest.raises(UsageError) as caught:
             make()
+        assert f"data[{keyword!r}]" in str(caught.value) and refused in str(caught.value)
 
 
 def test_check_encrypted_data_hashes_the_data_itself() -> None:
