@@ -92,8 +92,8 @@ def read_png_text(png: bytes) -> str | None:
     return None
 
 
-def png_response(png: bytes) -> Response:
-    return Response(status=200, body=png, headers={"content-type": "image/png"})
+def png_response(png: bytes, **headers: str) -> Response:
+    return Response(status=200, body=png, headers={"content-type": "image/png", **headers})
 
 
 # -- state ----------------------------------------------------------------------------------
@@ -318,12 +318,14 @@ def _check_page(sb: WeChatSandbox, page: str | None) -> None:
         raise WxFail(41030, "invalid page")
 
 
-def _count_code(sb: WeChatSandbox, appid: str) -> None:
+def _count_code(sb: WeChatSandbox, appid: str) -> int:
+    """Count one more code against the A/C cap; how many the app has made now."""
     with sb.lock:
         created = image_state(sb).codes_created.get(appid, 0)
         if created >= WXACODE_LIFETIME_CAP:
             raise WxFail(45029, "qrcode count out of limit")
         image_state(sb).codes_created[appid] = created + 1
+        return created + 1
 
 
 @route("POST", "/wxa/getwxacode")
@@ -333,8 +335,10 @@ def getwxacode(sb: WeChatSandbox, req: SandboxRequest) -> Response:
     if not path or not isinstance(path, str) or len(path) > 1024:
         raise WxFail(40159, "invalid length for path, or the data is not json string")
     _check_page(sb, path)
-    _count_code(sb, req.appid)
-    return png_response(draw_png(path, body["width"]))
+    # WeChat reports the codes made so far in a Num-Used header on this endpoint only
+    # (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getQRCode.html).
+    used = _count_code(sb, req.appid)
+    return png_response(draw_png(path, body["width"]), **{"num-used": str(used)})
 
 
 @route("POST", "/wxa/getwxacodeunlimit")

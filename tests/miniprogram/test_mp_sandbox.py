@@ -8,9 +8,10 @@ import pathlib
 import pytest
 
 from wxcore.adapters.miniprogram import MiniProgram, read_image
-from wxcore.adapters.sandbox import WeChatSandbox, login_code
+from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox, login_code
 from wxcore.adapters.sandbox import miniprogram as sandbox_mp
 from wxcore.adapters.sandbox import mp_images, mp_services
+from wxcore.adapters.transport import Urllib3Transport
 from wxcore.errors import QuotaError, UsageError
 from wxcore.miniprogram import errors
 
@@ -145,6 +146,19 @@ def test_wxacode_is_a_png_and_errors_are_typed(mp: MiniProgram, sandbox: WeChatS
     with pytest.raises(errors.LifetimeLimitError) as caught:
         mp.create_wxaqrcode("pages/index/index")
     assert isinstance(caught.value, QuotaError)
+
+
+def test_wxacode_a_carries_wechats_num_used_header(mp: MiniProgram,
+                                                    sandbox_server: SandboxServer) -> None:
+    """get_wxacode's Media keeps the response headers: WeChat's Num-Used (codes made so far,
+    against the 100,000 cap) reaches the caller, in-process and over loopback HTTP."""
+    assert mp.get_wxacode("pages/a").headers["num-used"] == "1"
+    assert mp.get_wxacode("pages/b").headers["num-used"] == "2"
+    assert "num-used" not in mp.get_wxacode_unlimited("a=1").headers  # A only, as WeChat
+    app = sandbox_server.sandbox.default_app
+    served = MiniProgram(app.appid, app.secret,
+                         transport=Urllib3Transport.for_base_url(sandbox_server.base_url))
+    assert served.get_wxacode("pages/a").headers["num-used"] == "1"
 
 
 def test_content_security(mp: MiniProgram, sandbox: WeChatSandbox, user, clock) -> None:  # type: ignore[no-untyped-def]
