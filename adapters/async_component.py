@@ -33,9 +33,8 @@ from wxcore.component import authorization
 from wxcore.component.api import CodeManagementAPI, ComponentAPI
 from wxcore.component.authorization import AuthorizerListItem, QueryAuthResult
 from wxcore.errors import UsageError, WxError
-from wxcore.messages import Router
+from wxcore.messages import PushSettings, Router
 from wxcore.messages.models import Push
-from wxcore.messages.pipeline import CallHandler
 from wxcore.messages.replies import ReplyLike
 from wxcore.messages.router import Handler
 from wxcore.officialaccount.oauth import OAuthTokenResult, Scope
@@ -137,32 +136,39 @@ def _async_store(store: AsyncCredentialStore | CredentialStore | str | os.PathLi
     return as_async_credential_store(store)
 
 
-class _AsyncPushRouter(ComponentPushRouter):
-    """The async component's pushes: absorbed on the loop (awaited), then the user's route,
-    run as the async server runs any (``async def`` awaited, plain ones in a worker thread
-    that sees the serving loop, for :meth:`AsyncComponent.run_in_loop`)."""
-
-    def __init__(self, component: AsyncComponent, user: Router | None) -> None:
-        super().__init__(component.absorb_push, user)
-        self.component = component
+class _EveryPush(ComponentPushRouter):
+    """The user's routes, with a handler for every push (:func:`_no_route` where they have
+    none), so that each push reaches :meth:`_AsyncPushServer.run_handler`, which absorbs it."""
 
     def resolve(self, message: Push) -> Handler:
         handler = None if self.user is None else self.user.resolve(message)
-        component = self.component
+        return _no_route if handler is None else handler
 
-        async def absorb_then_route(message: Push) -> ReplyLike:
-            await component.absorb_push(message)
-            if handler is None:
-                return None
-            marker = _SERVING_LOOP.set(asyncio.get_running_loop())
-            try:
-                answer: ReplyLike = await AsyncMessageServer._run_handler(
-                    CallHandler(handler, message))
-                return answer
-            finally:
-                _SERVING_LOOP.reset(marker)
 
-        return absorb_then_route
+async def _no_route(message: Push) -> None:
+    """What a push without a route of the user's runs: nothing beyond the absorbing."""
+
+
+class _AsyncPushServer(AsyncMessageServer):
+    """The async component's event URL: each push is absorbed on the loop (awaited), then
+    the user's route runs as any handler does (``async def`` awaited, plain ones in a
+    worker thread that sees the serving loop, for :meth:`AsyncComponent.run_in_loop`)."""
+
+    def __init__(self, component: AsyncComponent, router: Router | None,
+                 settings: PushSettings, *, dedup: AsyncSeenStore | None | str) -> None:
+        super().__init__(_EveryPush(component.absorb_push, router), settings, dedup=dedup,
+                         clock=component._clock)
+        self.component = component
+
+    async def run_handler(self, handler: Handler, message: Push) -> ReplyLike:
+        await self.component.absorb_push(message)
+        if handler is _no_route:
+            return None
+        marker = _SERVING_LOOP.set(asyncio.get_running_loop())
+        try:
+            return await super().run_handler(handler, message)
+        finally:
+            _SERVING_LOOP.reset(marker)
 
 
 class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
@@ -256,9 +262,9 @@ class AsyncComponent(ComponentFlows, ComponentAPI, AsyncClient):
         ``await component.query_auth(...)``), a plain one in a worker thread (where
         :meth:`run_in_loop` reaches this component). Every push is answered ``success``.
         """
-        return AsyncMessageServer(_AsyncPushRouter(self, router),
-                                  component_push_settings(self.appid, token, encoding_aes_key),
-                                  dedup=dedup, clock=self._clock)
+        return _AsyncPushServer(self, router,
+                                component_push_settings(self.appid, token, encoding_aes_key),
+                                dedup=dedup)
 
     def asgi_app(self, token: str, encoding_aes_key: str, router: Router | None = None, *,
                  dedup: AsyncSeenStore | None | str = "memory") -> ASGIEndpoint:

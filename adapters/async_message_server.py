@@ -15,8 +15,7 @@ thread (``asyncio.to_thread``), so a blocking handler never holds the loop::
         await save(msg)                       # awaited on the loop
         return msg.Content
 
-    server = AsyncMessageServer(router, settings,
-                                dedup=AsyncRedisDedupStore(redis.asyncio.Redis.from_url(url)))
+    server = AsyncMessageServer(router, settings, dedup=AsyncRedisDedupStore(url))
     app = Starlette(routes=[Route("/wechat", server.asgi_app)])  # FastAPI(routes=...) too
 
 Status codes, logging and the ``dedup_failure`` choice are the sync server's
@@ -35,12 +34,13 @@ from typing import Any, Protocol, cast
 
 from wxcore.errors import UsageError
 from wxcore.messages import PushResult, PushSettings, Router
+from wxcore.messages.models import Push
 from wxcore.messages.replies import ReplyLike
+from wxcore.messages.router import Handler
 from wxcore.messages.pipeline import CallHandler, CheckNonce, DedupFailure, Forget, PushSteps, Remember
 
 from wxcore.adapters.asgi import ASGIEndpoint
 from wxcore.adapters.message_server import (
-    DEDUP_PREFIX,
     DEFAULT_DEDUP_TTL,
     NONCE_PREFIX,
     MemoryDedupStore,
@@ -48,6 +48,7 @@ from wxcore.adapters.message_server import (
     is_async_handler,
     random_bytes,
 )
+from wxcore.adapters.stores.dedup import AsyncRedisDedupStore
 
 __all__ = ["AsyncSeenStore", "AsyncMemoryDedupStore", "AsyncRedisDedupStore", "AsyncMessageServer"]
 
@@ -81,28 +82,6 @@ class AsyncMemoryDedupStore:
         return len(self.memory)
 
 
-class AsyncRedisDedupStore:
-    """Remembers keys in Redis with ``SET key 1 NX EX ttl`` through redis.asyncio.
-
-    ``client`` is a ``redis.asyncio.Redis`` (``redis.asyncio.Redis.from_url(...)``). Keys,
-    value and TTL are those of the sync
-    :class:`~wxcore.adapters.message_server.RedisDedupStore`: give both the same prefix
-    and a push seen by either is a repeat for the other.
-    """
-
-    def __init__(self, client: Any, ttl: int = DEFAULT_DEDUP_TTL, *,
-                 prefix: str = DEDUP_PREFIX) -> None:
-        self.client = client
-        self.ttl = int(ttl)
-        self.prefix = prefix
-
-    async def add(self, key: str) -> bool:
-        return bool(await self.client.set(self.prefix + key, b"1", nx=True, ex=self.ttl))
-
-    async def discard(self, key: str) -> None:
-        await self.client.delete(self.prefix + key)
-
-
 def _check_async_store(store: object, what: str) -> None:
     for method in ("add", "discard"):
         if not inspect.iscoroutinefunction(getattr(store, method, None)):
@@ -118,7 +97,8 @@ class AsyncMessageServer(PushServerBase):
     stores: ``dedup`` defaults to an :class:`AsyncMemoryDedupStore` (``None`` turns
     de-duplication off; a sync store is refused with a :class:`~wxcore.errors.UsageError`),
     ``nonce_store`` is an optional :class:`AsyncSeenStore`. Handlers may be ``async def``
-    (awaited on the loop) or plain functions (run in a worker thread).
+    (awaited on the loop) or plain functions (run in a worker thread): see
+    :meth:`run_handler`, the one step that runs them.
     """
 
     def __init__(
@@ -164,7 +144,7 @@ class AsyncMessageServer(PushServerBase):
             failure = None
             try:
                 if type(effect) is CallHandler:
-                    answer = await self._run_handler(effect)
+                    answer = await self.run_handler(effect.handler, effect.message)
                 elif type(effect) is Remember:
                     assert self.dedup is not None  # Remember and Forget come only with dedup
                     answer = await self.dedup.add(effect.key)
@@ -178,10 +158,14 @@ class AsyncMessageServer(PushServerBase):
             except BaseException as exc:  # handed to the steps, which decide what it means
                 failure = exc
 
-    @staticmethod
-    async def _run_handler(effect: CallHandler) -> Any:
-        """Await an async handler on the loop; run a plain one in a worker thread."""
-        handler, message = effect.handler, effect.message
+    async def run_handler(self, handler: Handler, message: Push) -> ReplyLike:
+        """Run the routed ``handler`` on ``message``: an ``async def`` one is awaited on the
+        loop, a plain one runs in a worker thread (``asyncio.to_thread``; a coroutine it
+        returns is awaited too), so a blocking handler never holds the loop.
+
+        Every push's handler runs through here: a subclass may override it to wrap them
+        all (set a context variable, open a span), calling ``super().run_handler``.
+        """
         if is_async_handler(handler):
             return await cast(Awaitable[ReplyLike], handler(message))
         answer = await asyncio.to_thread(handler, message)

@@ -58,6 +58,8 @@ from wxcore.messages.errors import (
 from wxcore.messages.pipeline import CONTENT_TYPES, DedupFailure, SeenStore
 from wxcore.messages.router import Handler
 
+from wxcore.adapters.stores.dedup import DEDUP_PREFIX, DEFAULT_DEDUP_TTL, RedisDedupStore
+
 __all__ = [
     "DEFAULT_DEDUP_TTL",
     "MemoryDedupStore",
@@ -71,10 +73,6 @@ __all__ = [
 
 logger = logging.getLogger("wxcore.messages")
 
-#: Seconds a push key is remembered. WeChat retries three times, about 5 s apart.
-DEFAULT_DEDUP_TTL = 300
-#: The Redis key prefix of remembered pushes (sync and async stores alike).
-DEDUP_PREFIX = "wxcore:push:"
 #: Nonces share the store with push keys under this sub-prefix.
 NONCE_PREFIX = "n:"
 
@@ -119,27 +117,6 @@ class MemoryDedupStore:
 
     def __len__(self) -> int:
         return len(self._expiry)
-
-
-class RedisDedupStore:
-    """Remembers keys in Redis with ``SET key 1 NX EX ttl``: shared by every worker.
-
-    ``client`` is a redis-py client (``redis.Redis.from_url(...)``); keys are prefixed. The
-    async :class:`~wxcore.adapters.async_message_server.AsyncRedisDedupStore` writes the
-    same keys, so sync and async servers of one account de-duplicate together.
-    """
-
-    def __init__(self, client: Any, ttl: int = DEFAULT_DEDUP_TTL, *,
-                 prefix: str = DEDUP_PREFIX) -> None:
-        self.client = client
-        self.ttl = int(ttl)
-        self.prefix = prefix
-
-    def add(self, key: str) -> bool:
-        return bool(self.client.set(self.prefix + key, b"1", nx=True, ex=self.ttl))
-
-    def discard(self, key: str) -> None:
-        self.client.delete(self.prefix + key)
 
 
 def is_async_handler(handler: Handler) -> bool:

@@ -71,11 +71,7 @@ def official_account_from_environment() -> AsyncOfficialAccount:
 def dedup_from_environment() -> AsyncSeenStore | str:
     """Redis at ``REDIS_URL`` (shared by every worker), else this process's memory."""
     url = os.environ.get("REDIS_URL")
-    if not url:
-        return "memory"
-    import redis.asyncio
-
-    return AsyncRedisDedupStore(redis.asyncio.Redis.from_url(url))
+    return AsyncRedisDedupStore(url) if url else "memory"  # from a URL: its own pool
 
 
 def create_app(oa: AsyncOfficialAccount | None = None, settings: PushSettings | None = None,
@@ -94,7 +90,7 @@ def create_app(oa: AsyncOfficialAccount | None = None, settings: PushSettings | 
         yield
         await client.aclose()  # the HTTP pool belongs to the loop that served the app
         if dedup is None and isinstance(store, AsyncRedisDedupStore):
-            await store.client.aclose()  # the Redis connections made from REDIS_URL
+            await store.aclose()  # the Redis connections it opened from REDIS_URL
 
     # an ASGI app on an exact path (a Mount would redirect /wechat: WeChat follows no redirect)
     api = FastAPI(lifespan=lifespan, routes=[Route("/wechat", server.asgi_app)])

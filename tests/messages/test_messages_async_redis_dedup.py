@@ -105,3 +105,46 @@ def test_a_stopped_redis_is_a_503_when_closed_and_handled_when_open(
 
     assert asyncio.run(main()) == (503, 200)
     assert handled == ["open:while down"]
+
+
+def _clients(admin: redis.Redis, name: str) -> int:
+    """How many connections named ``name`` the Redis server has open now."""
+    return sum(1 for c in admin.client_list() if c.get("name") == name)
+
+
+def test_both_stores_from_a_url_share_keys_and_close_only_what_they_opened(
+        redis_url: str) -> None:
+    admin = redis.Redis.from_url(redis_url)
+    named = f"{redis_url}?client_name=dedup-from-url"
+    prefix = f"t{secrets.token_hex(4)}:"
+
+    async def main() -> tuple[bool, bool, int, int, int]:
+        async with AsyncRedisDedupStore(named, ttl=45, prefix=prefix) as store:
+            first = await store.add("push-1")
+            with RedisDedupStore(named, prefix=prefix) as sync_store:
+                repeat_seen_by_sync = not sync_store.add("push-1")
+                open_during = _clients(admin, "dedup-from-url")
+            after_sync_close = _clients(admin, "dedup-from-url")
+            ttl = int(admin.ttl(f"{prefix}push-1"))
+        return first, repeat_seen_by_sync, open_during, after_sync_close, ttl
+
+    first, repeat_seen_by_sync, open_during, after_sync_close, ttl = asyncio.run(main())
+    assert first and repeat_seen_by_sync  # one key scheme for both, from URLs
+    assert open_during == 2 and after_sync_close == 1 and 0 < ttl <= 45
+    assert _clients(admin, "dedup-from-url") == 0  # the async store closed its pool too
+
+    async def given_client() -> bool:
+        client = redis.asyncio.Redis.from_url(redis_url)
+        async with AsyncRedisDedupStore(client, prefix=prefix) as store:
+            await store.discard("push-1")
+        alive = await client.ping()  # a client you pass stays yours: still open
+        await client.aclose()
+        return bool(alive)
+
+    assert asyncio.run(given_client())
+    with RedisDedupStore(redis.Redis.from_url(redis_url), prefix=prefix) as store:
+        assert store.add("push-1")  # discarded above, so new again
+    assert store.client.ping()
+    store.client.close()
+    admin.delete(f"{prefix}push-1")
+    admin.close()

@@ -237,3 +237,37 @@ def test_a_cancelled_push_is_forgotten_so_wechat_s_retry_runs() -> None:
     remembered, after_retry, body = asyncio.run(main())
     assert remembered == 1 and after_retry == 1  # forgotten on cancel, remembered again
     assert b"done" in body and calls == ["slow", "slow"]
+
+
+def test_run_handler_is_the_one_step_every_handler_runs_through() -> None:
+    """A subclass overriding ``run_handler`` wraps every handler, async or plain: here a
+    context variable set around each, seen by the handler on the loop and in its thread."""
+    import contextvars
+
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+    router = Router()
+
+    @router.message("text")
+    async def on_loop(message: TextMessage) -> str:
+        return f"async {request_id.get()}"
+
+    @router.event("CLICK")
+    def in_thread(event: ClickEvent) -> str:
+        return f"plain {request_id.get()} {threading.current_thread() is threading.main_thread()}"
+
+    class Traced(AsyncMessageServer):
+        async def run_handler(self, handler: Any, message: Any) -> Any:
+            marker = request_id.set(message.MsgType)
+            try:
+                return await super().run_handler(handler, message)
+            finally:
+                request_id.reset(marker)
+
+    sender = PushSender(URL, SAFE)
+    pushes = [sender.sign(text_push(OA_ID, USER, "hi", msg_id=77001), openid=USER),
+              sender.sign(event_push(OA_ID, USER, "CLICK", EventKey="K"), openid=USER)]
+    answers = asyncio.run(post(Traced(router, SAFE), *pushes))
+    assert sender.crypto is not None
+    contents = [parse_xml(sender.crypto.decrypt(str(parse_xml(a.content)["Encrypt"])))["Content"]
+                for a in answers]
+    assert contents == ["async text", "plain event False"]
