@@ -35,6 +35,7 @@ import aiohttp
 
 from wxcore.http import Request, Response
 
+from wxcore.adapters.loop_end import close_with_loop
 from wxcore.adapters.routing import (
     DEFAULT_TIMEOUTS,
     ErrorKinds,
@@ -86,7 +87,8 @@ class AiohttpTransport:
     """An async transport on one pooled ``aiohttp.ClientSession`` (``maxsize`` connections).
 
     The session is made on first use, inside the running event loop (aiohttp requires
-    that), unless you pass your own, which you then close yourself. ``proxy_headers`` go
+    that), and closed by :meth:`aclose` or, failing that, when that loop ends
+    (:func:`~wxcore.adapters.loop_end.close_with_loop`); a session you pass is yours to close. ``proxy_headers`` go
     to the proxy (e.g. ``Proxy-Authorization``).
     """
 
@@ -119,6 +121,7 @@ class AiohttpTransport:
             connector = aiohttp.TCPConnector(limit=self._maxsize, ssl=self._ssl)
             session = self._session = aiohttp.ClientSession(
                 connector=connector, middlewares=(no_silent_resend,))
+            close_with_loop(session)  # closed when its loop ends, if no aclose() came first
         return session
 
     def _timeout(self, left: float | None) -> aiohttp.ClientTimeout:
