@@ -4,7 +4,9 @@ The same declarations as the sync :class:`~wxcore.adapters.officialaccount.Offic
 (:class:`wxcore.officialaccount.api.OfficialAccountAPI`) mixed into :class:`AsyncClient`, so
 every declared endpoint is a coroutine function, and the uploads, downloads and JS-SDK
 signatures of :class:`~wxcore.adapters.oa_methods.OfficialAccountIO` too (files read and
-written in worker threads). Added here: the paged lists as async iterators.
+written in worker threads), and web authorization (``web_auth()`` is an
+:class:`~wxcore.adapters.webauth.AsyncWebAuth` with async user-token stores;
+``authorize_userinfo`` is awaited). Added here: the paged lists as async iterators.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from wxcore.adapters.async_client import AsyncClient
 from wxcore.adapters.async_message_server import AsyncMessageServer
 from wxcore.adapters.oa_methods import OfficialAccountIO, PushSetup
 from wxcore.adapters.paging import aiter_items
+from wxcore.adapters.webauth import AsyncWebAuth, WebAuthSetup
 
 __all__ = ["AsyncOfficialAccount"]
 
@@ -28,15 +31,17 @@ P = TypeVar("P", bound=Paged)
 
 
 class AsyncOfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[AsyncMessageServer],
-                           AsyncClient):
+                           WebAuthSetup[AsyncWebAuth], AsyncClient):
     """An Official Account back end's view of WeChat, from asyncio.
 
     >>> async with AsyncOfficialAccount("wx1234567890abcdef", "appsecret") as oa:  # doctest: +SKIP
     ...     async for openid in oa.iter_followers():
     ...         ...
+    ...     result = await oa.authorize_userinfo(callback_url, code, state)
     """
 
     _server_class = AsyncMessageServer
+    _web_auth_class = AsyncWebAuth
 
     def _openids(self, page: Callable[[str | None], Call[users.OpenidPage]],
                  start: str | None) -> AsyncIterator[str]:

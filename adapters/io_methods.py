@@ -14,8 +14,11 @@ back::
 Read from a sync client (``call`` returns the result) the method runs the plan inline; read
 from an async client (``call`` is ``async def``) it is a coroutine function that runs each
 :class:`Offload` in a worker thread (``asyncio.to_thread``), so files are never read or
-written on the event loop, and awaits each :class:`Resolve`. Both methods carry the plan's
-name, docstring and signature (minus the client), as :mod:`wxcore.facade` methods do.
+written on the event loop, and awaits each :class:`Resolve`. Either way a step that fails
+raises its error inside the plan, at the ``yield``, so a plan catches it where it asked
+(``try: info = yield Resolve(...) except UserTokenInvalidError: ...``). Both methods carry
+the plan's name, docstring and signature (minus the client), as :mod:`wxcore.facade`
+methods do.
 """
 
 from __future__ import annotations
@@ -64,30 +67,42 @@ def send(client: Any, call: Call[T]) -> Plan[T]:
 
 
 def run_plan(plan: Plan[T]) -> T:
-    """Run a plan in the calling thread (a sync client)."""
+    """Run a plan in the calling thread (a sync client); a step's error is raised in the
+    plan at its ``yield``, so a plan may catch it."""
     answer: Any = None
+    failure: BaseException | None = None
     try:
         while True:
-            step = plan.send(answer)
-            answer = (step.function(*step.args, **step.kwargs) if isinstance(step, Offload)
-                      else step.value)
+            step = plan.send(answer) if failure is None else plan.throw(failure)
+            failure = None
+            try:
+                answer = (step.function(*step.args, **step.kwargs) if isinstance(step, Offload)
+                          else step.value)
+            except Exception as exc:
+                failure = exc
     except StopIteration as done:
         result: T = done.value  # what the plan returned (StopIteration.value is Any)
         return result
 
 
 async def arun_plan(plan: Plan[T]) -> T:
-    """Run a plan on the event loop, blocking steps in worker threads (an async client)."""
+    """Run a plan on the event loop, blocking steps in worker threads (an async client);
+    a step's error is raised in the plan at its ``yield``, as :func:`run_plan` does."""
     import asyncio  # here: asyncio loads ssl, which a sync facade's import must not pull in
 
     answer: Any = None
+    failure: BaseException | None = None
     try:
         while True:
-            step = plan.send(answer)
-            if isinstance(step, Offload):
-                answer = await asyncio.to_thread(step.function, *step.args, **step.kwargs)
-            else:
-                answer = await step.value if inspect.isawaitable(step.value) else step.value
+            step = plan.send(answer) if failure is None else plan.throw(failure)
+            failure = None
+            try:
+                if isinstance(step, Offload):
+                    answer = await asyncio.to_thread(step.function, *step.args, **step.kwargs)
+                else:
+                    answer = await step.value if inspect.isawaitable(step.value) else step.value
+            except Exception as exc:
+                failure = exc
     except StopIteration as done:
         result: T = done.value  # what the plan returned (StopIteration.value is Any)
         return result

@@ -3,8 +3,8 @@
 Methods are declared once, from their builders, in
 :class:`wxcore.officialaccount.api.OfficialAccountAPI`, and those reading uploads, saving
 downloads or signing JS-SDK configs in :class:`~wxcore.adapters.oa_methods.OfficialAccountIO`
-(both shared with the async facade); this module adds the sync-only parts: the
-web-authorization flow with its user-token store, the message server, sync paging.
+and the web-authorization flow in :class:`~wxcore.adapters.webauth.WebAuthSetup` (all
+shared with the async facade); this module adds sync paging.
 """
 
 from __future__ import annotations
@@ -15,21 +15,21 @@ from typing import Any, TypeVar
 from wxcore.endpoint import Call
 from wxcore.officialaccount import drafts, media, tags, users
 from wxcore.officialaccount.api import OfficialAccountAPI
-from wxcore.officialaccount.oauth import Lang, UserInfoResult
 from wxcore.officialaccount.paging import MAX_PAGE, Paged, offset_pages
 
 from wxcore.adapters.client import Client
 from wxcore.adapters.message_server import MessageServer
 from wxcore.adapters.oa_methods import OfficialAccountIO, PushSetup
 from wxcore.adapters.paging import iter_items
-from wxcore.adapters.webauth import Redirect, UserTokenStore, WebAuth
+from wxcore.adapters.webauth import WebAuth, WebAuthSetup
 
 __all__ = ["OfficialAccount"]
 
 P = TypeVar("P", bound=Paged)
 
 
-class OfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[MessageServer], Client):
+class OfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[MessageServer],
+                      WebAuthSetup[WebAuth], Client):
     """An Official Account back end's view of WeChat.
 
     >>> oa = OfficialAccount("wx1234567890abcdef", "appsecret")   # doctest: +SKIP
@@ -37,40 +37,13 @@ class OfficialAccount(OfficialAccountAPI, OfficialAccountIO, PushSetup[MessageSe
 
     Uploads, downloads, JS-SDK signatures and image processing (``ai_crop``,
     ``scan_qr_code``, the Mini Program's ``/cv/img/`` endpoints) come from
-    :class:`~wxcore.adapters.oa_methods.OfficialAccountIO`, shared with the async facade.
+    :class:`~wxcore.adapters.oa_methods.OfficialAccountIO`, shared with the async facade;
+    web authorization (``web_auth()``, ``authorize_userinfo``) from
+    :class:`~wxcore.adapters.webauth.WebAuthSetup`.
     """
 
     _server_class = MessageServer
-
-    # -- web authorization and JS-SDK (网页授权 / JS-SDK) ---------------------------------
-    _web_auth: WebAuth | None = None
-
-    def web_auth(self, *, store: UserTokenStore | None = None,
-                 state_key: bytes | str | None = None,
-                 state_max_age: float | None = None) -> WebAuth:
-        """This account's web-authorization flow; with arguments, set it up anew.
-
-        ``store`` keeps users' tokens by openid (default in memory; a
-        :class:`~wxcore.adapters.webauth.RedisUserTokenStore` for several processes),
-        ``state_key`` signs ``state`` values (share it between processes).
-        """
-        options: dict[str, Any] = {"store": store, "state_key": state_key}
-        if state_max_age is not None:
-            options["state_max_age"] = state_max_age
-        if self._web_auth is None or store is not None or state_key is not None \
-                or state_max_age is not None:
-            self._web_auth = WebAuth(self, **options)
-        return self._web_auth
-
-    def authorize_userinfo(self, redirect_uri: str, code: str | None = None,
-                           state: str | None = None, *, openid: str | None = None,
-                           lang: Lang = "zh_CN", context: str = "",
-                           data: str = "") -> Redirect | UserInfoResult:
-        """The user's profile, or a :class:`Redirect` to WeChat's consent page: see
-        :meth:`WebAuth.authorize_userinfo <wxcore.adapters.webauth.WebAuth.authorize_userinfo>`."""
-        return self.web_auth().authorize_userinfo(redirect_uri, code, state, openid=openid,
-                                                  lang=lang, context=context, data=data)
-
+    _web_auth_class = WebAuth
 
     # -- QR codes and users (二维码 / 用户管理): downloads and paging ------------------------
 

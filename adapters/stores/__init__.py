@@ -12,7 +12,8 @@ The first two implement :class:`~wxcore.adapters.tokens.TokenStore`, the last
 :class:`~wxcore.adapters.async_tokens.AsyncTokenStore`; give one to a client as
 ``token_store=``. Beside them, the stores of other shared state, each sync and async
 with one key scheme: :mod:`~wxcore.adapters.stores.dedup` (pushes a message server has
-seen). Keys follow :func:`token_key`: ``wxcore:{appid}:{kind}[:{variant}]``.
+seen) and :mod:`~wxcore.adapters.stores.user_tokens` (users' web-authorization tokens).
+Keys follow :func:`token_key`: ``wxcore:{appid}:{kind}[:{variant}]``.
 The Redis stores are imported on first use, so this package works without redis-py installed.
 """
 

@@ -144,3 +144,44 @@ def test_the_async_message_server_keeps_the_token_for_check_signature(
     server, good, tampered = run(sandbox, clock, body)
     assert isinstance(server, AsyncMessageServer)
     assert (good, tampered) == (True, False)
+
+
+def test_a_plan_catches_the_error_of_a_step_sync_and_async(tmp_path: Path,
+                                                           sandbox: WeChatSandbox) -> None:
+    """A failing step raises inside the plan, at its ``yield``, whether the step ran inline
+    (sync) or was awaited (a worker thread, a coroutine): the plan's ``except`` handles it."""
+    from wxcore.adapters.io_methods import Offload, Plan, Resolve, io_method
+    from wxcore.adapters.officialaccount import OfficialAccount
+    from wxcore.adapters.sandbox import SandboxTransport
+    from wxcore.errors import APIError
+
+    def _size_or_reason(client: object, path: Path) -> Plan[str]:
+        try:
+            data = yield Offload(path.read_bytes)  # blocking: a worker thread when async
+        except FileNotFoundError:
+            return "no file"
+        try:  # a call WeChat refuses: a bad media id
+            yield Resolve(client.download_media(data.decode()))  # type: ignore[attr-defined]
+        except APIError as exc:
+            return f"refused {exc.errcode}"
+        return "downloaded"
+
+    class SyncOA(OfficialAccount):
+        size_or_reason = io_method(_size_or_reason)
+
+    class AsyncOA(AsyncOfficialAccount):
+        size_or_reason = io_method(_size_or_reason)
+
+    app = sandbox.default_app
+    named = tmp_path / "media_id.txt"
+    named.write_text("not-a-media-id")
+    sync_oa = SyncOA(app.appid, app.secret, transport=SandboxTransport(sandbox))
+    async_oa = AsyncOA(app.appid, app.secret, transport=AsyncSandboxTransport(sandbox))
+
+    async def both() -> list[str]:
+        return [await async_oa.size_or_reason(tmp_path / "missing"),
+                await async_oa.size_or_reason(named)]
+
+    sync_answers = [sync_oa.size_or_reason(tmp_path / "missing"), sync_oa.size_or_reason(named)]
+    assert sync_answers == asyncio.run(both())
+    assert sync_answers[0] == "no file" and sync_answers[1].startswith("refused 40007")

@@ -89,3 +89,33 @@ def test_async_authorizer_exchanges_and_refreshes_through_the_component(
     assert nickname == "bob" and renewed != first
     assert (sandbox.calls[EXCHANGE], sandbox.calls[REFRESH]) == (1, 1)
     assert all(sandbox.calls[path] == 0 for path in OWN_SECRET_PATHS)
+
+
+def test_async_authorizer_runs_the_whole_web_auth_flow_through_the_component(
+        platformed: Platformed) -> None:
+    """``await oa.authorize_userinfo(...)`` on an async authorizer: the component's URL,
+    exchange and refresh (sns/oauth2/component/*), the user kept in an async store."""
+    authorized_account(platformed)
+    sandbox, clock = platformed.sandbox, platformed.clock
+    component = AsyncComponent(
+        COMPONENT_APPID, COMPONENT_SECRET, retry=None, clock=clock,
+        credential_store=platformed.component.credential_store,
+        transport=AsyncSandboxTransport(sandbox))
+    oa = component.official_account(AUTHORIZER)
+
+    async def main() -> tuple[object, object, dict[str, str]]:
+        redirect = await oa.authorize_userinfo(CALLBACK)
+        assert isinstance(redirect, Redirect)
+        query = dict(parse_qsl(urlsplit(redirect.url).query))
+        back = dict(parse_qsl(urlsplit(oa_oauth.authorize(sandbox, redirect.url, "carol")).query))
+        info = await oa.authorize_userinfo(CALLBACK, back["code"], back["state"])
+        clock.advance(7200)  # expired: refreshed through the component
+        again = await oa.authorize_userinfo(CALLBACK, openid=info.openid)  # type: ignore[union-attr]
+        return info, again, query
+
+    info, again, query = asyncio.run(main())
+    assert (query["appid"], query["component_appid"]) == (AUTHORIZER, COMPONENT_APPID)
+    assert isinstance(info, UserInfoResult) and info.nickname == "carol"
+    assert isinstance(again, UserInfoResult) and again.openid == info.openid
+    assert (sandbox.calls[EXCHANGE], sandbox.calls[REFRESH]) == (1, 1)
+    assert all(sandbox.calls[path] == 0 for path in OWN_SECRET_PATHS)
