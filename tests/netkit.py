@@ -147,6 +147,12 @@ def answer(status: int = 200, body: bytes = b'{"errcode":0,"errmsg":"ok"}',
     return send
 
 
+def half_answer(conn: socket.socket, request: bytes) -> None:
+    """A behaviour promising a 100-byte body, sending a few bytes of it and closing: the
+    answer breaks after the request arrived (so a resend could repeat what it did)."""
+    conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial')
+
+
 def break_tls(conn: socket.socket, request: bytes) -> None:
     """After the TLS handshake and the request: write a forged TLS record under the TLS
     layer, so the client's read fails with a TLS error (bad record MAC)."""

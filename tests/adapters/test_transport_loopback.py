@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 import urllib3
-from netkit import ForwardingProxy, RawServer, answer, break_tls
+from netkit import ForwardingProxy, RawServer, answer, break_tls, half_answer
 from support import free_port
 
 from wxcore.endpoint import Endpoint, WxResult
@@ -91,34 +90,13 @@ def test_retried_upload_arrives_intact(sandbox_server: SandboxServer, upload_rou
 
 
 def test_server_that_closes_mid_answer_is_not_retried_for_non_idempotent_requests() -> None:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    accepted: list[int] = []
-
-    def serve() -> None:
-        for _ in range(2):
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            accepted.append(1)
-            conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial")
-            conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    port = listener.getsockname()[1]
-    transport = RetryingTransport(Urllib3Transport.for_base_url(f"http://127.0.0.1:{port}"),
-                                  sleep=lambda s: None)
-    post = Endpoint("test.post", "POST", "/x", Echo, auth=NO_AUTH)
-    with pytest.raises(ReadError):
-        transport.send(post.call(json={}).request)
-    listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() waiting for a resend
-    listener.close()
-    thread.join(timeout=2)
-    assert accepted == [1]
+    with RawServer(half_answer) as server:
+        transport = RetryingTransport(Urllib3Transport.for_base_url(server.base_url),
+                                      sleep=lambda s: None)
+        post = Endpoint("test.post", "POST", "/x", Echo, auth=NO_AUTH)
+        with pytest.raises(ReadError):
+            transport.send(post.call(json={}).request)
+        assert server.arrivals == 1
 
 
 def test_sandbox_gateway_errors_are_retried_for_idempotent_requests(

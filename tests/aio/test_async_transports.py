@@ -4,12 +4,11 @@ and fail-over as the urllib3 transport; and the sync httpx transport beside them
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from netkit import RawServer, half_answer
 from support import free_port
 
 from wxcore.endpoint import Endpoint, WxResult
@@ -113,39 +112,19 @@ def waits() -> Waits:
 
 
 @pytest.fixture
-def half_answering_server() -> Iterator[tuple[int, list[int]]]:
+def half_answering_server() -> Iterator[RawServer]:
     """A server that reads a request and answers half a response, then closes."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    accepted: list[int] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            accepted.append(1)
-            conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial")
-            conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1], accepted
-    listener.shutdown(socket.SHUT_RDWR)
-    listener.close()
-    thread.join(timeout=2)
+    with RawServer(half_answer) as server:
+        yield server
 
 
 def test_a_post_broken_mid_answer_is_a_read_error_and_not_resent(
         make_transport: Callable[..., AsyncTransport],
-        half_answering_server: tuple[int, list[int]], waits: Waits) -> None:
-    port, accepted = half_answering_server
+        half_answering_server: RawServer, waits: Waits) -> None:
+    server = half_answering_server
     async def main() -> None:
         transport = AsyncRetryingTransport(
-            make_transport(base_urls={"*": [f"http://127.0.0.1:{port}"]}), sleep=waits)
+            make_transport(base_urls={"*": [server.base_url]}), sleep=waits)
         try:
             with pytest.raises(ReadError):
                 await transport.send(POST.call(json={}).request)
@@ -153,16 +132,16 @@ def test_a_post_broken_mid_answer_is_a_read_error_and_not_resent(
             await transport.aclose()
 
     asyncio.run(main())
-    assert accepted == [1] and waits == []
+    assert server.arrivals == 1 and waits == []
 
 
 def test_an_idempotent_get_broken_mid_answer_is_retried_within_bounds(
         make_transport: Callable[..., AsyncTransport],
-        half_answering_server: tuple[int, list[int]], waits: Waits) -> None:
-    port, accepted = half_answering_server
+        half_answering_server: RawServer, waits: Waits) -> None:
+    server = half_answering_server
     async def main() -> None:
         transport = AsyncRetryingTransport(
-            make_transport(base_urls={"*": [f"http://127.0.0.1:{port}"]}), sleep=waits,
+            make_transport(base_urls={"*": [server.base_url]}), sleep=waits,
             rng=lambda: 0.0)
         try:
             with pytest.raises(ReadError):
@@ -171,7 +150,7 @@ def test_an_idempotent_get_broken_mid_answer_is_retried_within_bounds(
             await transport.aclose()
 
     asyncio.run(main())
-    assert len(accepted) == 3 and waits == [0.2, 0.4]  # max_attempts=3, exponential waits
+    assert server.arrivals == 3 and waits == [0.2, 0.4]  # max_attempts=3, exponential waits
 
 
 def test_gateway_errors_are_retried_then_the_answer_is_returned(
