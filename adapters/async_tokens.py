@@ -204,21 +204,18 @@ async def arun_steps(steps: Generator[object, Any, R],
     """Drive steps with an async call executor, as ``run_steps`` does (errors thrown back);
     ``budget`` answers :data:`~wxcore.adapters.tokens.SPEND_FORCE_REFRESH` (no budget: no
     forced refresh)."""
-    answer: object = None
-    failure: Exception | None = None
-    while True:
-        try:
-            step = steps.send(answer) if failure is None else steps.throw(failure)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
-        failure = None
-        try:
-            if step is SPEND_FORCE_REFRESH:
-                answer = budget is not None and await budget.take()
+    try:
+        step = next(steps)
+        while True:
+            try:
+                answer = ((budget is not None and await budget.take())
+                          if step is SPEND_FORCE_REFRESH else await run(step))
+            except Exception as exc:
+                step = steps.throw(exc)
             else:
-                answer = await run(step)
-        except Exception as exc:
-            answer, failure = None, exc
+                step = steps.send(answer)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
 
 
 class AsyncCachedTokenProvider:

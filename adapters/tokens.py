@@ -446,18 +446,15 @@ def run_steps(steps: Generator[object, Any, R], run: Callable[..., object],
     """Drive steps (a fetcher's, a component flow's) with a sync call executor; ``budget``
     answers :data:`SPEND_FORCE_REFRESH` (no budget: no forced refresh). An error of ``run``
     (or of the budget) is thrown into the steps at the step that failed, so they may react."""
-    answer: object = None
-    failure: Exception | None = None
-    while True:
-        try:
-            step = steps.send(answer) if failure is None else steps.throw(failure)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
-        failure = None
-        try:
-            if step is SPEND_FORCE_REFRESH:
-                answer = budget is not None and budget.take()
+    try:
+        step = next(steps)
+        while True:
+            try:
+                answer = ((budget is not None and budget.take()) if step is SPEND_FORCE_REFRESH
+                          else run(step))
+            except Exception as exc:
+                step = steps.throw(exc)
             else:
-                answer = run(step)
-        except Exception as exc:
-            answer, failure = None, exc
+                step = steps.send(answer)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
