@@ -101,6 +101,10 @@ class AsyncMessageServer(PushServerBase):
     :meth:`run_handler`, the one step that runs them.
     """
 
+    _memory_dedup = AsyncMemoryDedupStore
+    dedup: AsyncSeenStore | None
+    nonce_store: AsyncSeenStore | None
+
     def __init__(
         self,
         router: Router,
@@ -112,18 +116,12 @@ class AsyncMessageServer(PushServerBase):
         clock: Callable[[], float] = time.time,
         random_bytes: Callable[[int], bytes] = random_bytes,
     ) -> None:
-        super().__init__(router, settings, dedup_failure=dedup_failure, clock=clock,
-                         random_bytes=random_bytes)
-        if isinstance(dedup, str):
-            if dedup != "memory":
-                raise UsageError(f'dedup must be a store, None or "memory", not {dedup!r}')
-            dedup = AsyncMemoryDedupStore()
-        if dedup is not None:
-            _check_async_store(dedup, "de-duplication store")
+        super().__init__(router, settings, dedup=dedup, dedup_failure=dedup_failure,
+                         nonce_store=nonce_store, clock=clock, random_bytes=random_bytes)
+        if self.dedup is not None:
+            _check_async_store(self.dedup, "de-duplication store")
         if nonce_store is not None:
             _check_async_store(nonce_store, "nonce store")
-        self.dedup: AsyncSeenStore | None = dedup
-        self.nonce_store = nonce_store
         #: This endpoint as an ASGI 3 application (route it, or serve it with uvicorn).
         self.asgi_app = ASGIEndpoint(self)
 

@@ -127,15 +127,25 @@ def is_async_handler(handler: Handler) -> bool:
 
 
 class PushServerBase:
-    """What the sync and async servers share: the pipeline, clock, randomness, options,
+    """What the sync and async servers share: the pipeline, clock, randomness, options
+    (``dedup="memory"`` meaning a new store of the server's kind, :attr:`_memory_dedup`),
     and the mapping of outcomes to HTTP answers (:meth:`answer`, :meth:`refusal`)."""
 
-    def __init__(self, router: Router, settings: PushSettings, *, dedup_failure: DedupFailure,
-                 clock: Callable[[], float], random_bytes: Callable[[int], bytes]) -> None:
+    _memory_dedup: Callable[[], Any]
+
+    def __init__(self, router: Router, settings: PushSettings, *, dedup: Any,
+                 dedup_failure: DedupFailure, nonce_store: Any, clock: Callable[[], float],
+                 random_bytes: Callable[[int], bytes]) -> None:
         if dedup_failure not in ("open", "closed"):
             raise UsageError('dedup_failure must be "open" or "closed"')
+        if isinstance(dedup, str):
+            if dedup != "memory":
+                raise UsageError(f'dedup must be a store, None or "memory", not {dedup!r}')
+            dedup = self._memory_dedup()
         self.pipeline = PushPipeline(router, settings)
+        self.dedup = dedup
         self.dedup_failure: DedupFailure = dedup_failure
+        self.nonce_store = nonce_store
         self.clock = clock
         self.random_bytes = random_bytes
 
@@ -211,6 +221,10 @@ class MessageServer(PushServerBase):
     returns an awaitable anyway fails its push with a 500 saying so.
     """
 
+    _memory_dedup = MemoryDedupStore
+    dedup: SeenStore | None
+    nonce_store: SeenStore | None
+
     def __init__(
         self,
         router: Router,
@@ -222,20 +236,14 @@ class MessageServer(PushServerBase):
         clock: Callable[[], float] = time.time,
         random_bytes: Callable[[int], bytes] = random_bytes,
     ) -> None:
-        super().__init__(router, settings, dedup_failure=dedup_failure, clock=clock,
-                         random_bytes=random_bytes)
         awaited = [getattr(h, "__qualname__", repr(h)) for h in router.handlers()
                    if is_async_handler(h)]
         if awaited:
             raise UsageError(f"MessageServer is sync and cannot await the async handlers "
                              f"{', '.join(awaited)}: serve this router with AsyncMessageServer "
                              "(wxcore.adapters.async_message_server, ASGI)")
-        if isinstance(dedup, str):
-            if dedup != "memory":
-                raise UsageError(f'dedup must be a store, None or "memory", not {dedup!r}')
-            dedup = MemoryDedupStore()
-        self.dedup: SeenStore | None = dedup
-        self.nonce_store = nonce_store
+        super().__init__(router, settings, dedup=dedup, dedup_failure=dedup_failure,
+                         nonce_store=nonce_store, clock=clock, random_bytes=random_bytes)
 
     def handle(self, query: Mapping[str, str], body: bytes) -> PushResult:
         """Run the pipeline with the real clock and randomness; raises MessageError."""
