@@ -1,4 +1,5 @@
-"""The urllib3 transport and the retrying wrapper over real loopback sockets."""
+"""The urllib3 transport and the retrying wrapper over real loopback sockets (the error
+tree, timeouts and fail-over every transport shares: ``test_transport_errors.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 import urllib3
 from netkit import ForwardingProxy, RawServer, answer, break_tls, half_answer
-from support import free_port
 
 from wxcore.endpoint import Endpoint, WxResult
 from wxcore.errors import ConnectError, ReadError, ReadTimeoutError
@@ -38,40 +38,6 @@ def upload_route() -> Iterator[None]:
 
     yield
     ROUTES.pop(("POST", "/test/upload"))
-
-
-def test_refused_connection_is_a_connect_error_without_secrets() -> None:
-    transport = Urllib3Transport.for_base_url(f"http://127.0.0.1:{free_port()}")
-    call = UPLOAD.call(query={"access_token": "SECRET_TOKEN"})
-    with pytest.raises(ConnectError) as info:
-        transport.send(call.request)
-    assert "SECRET_TOKEN" not in str(info.value) and "SECRET_TOKEN" not in info.value.url
-    assert info.value.__cause__ is None
-
-
-def test_dead_primary_host_fails_over_and_stays_on_the_good_one(
-    sandbox_server: SandboxServer,
-) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"
-    transport = Urllib3Transport(base_urls={"api.weixin.qq.com": [dead, sandbox_server.base_url]})
-    request = UPLOAD.call().request
-    assert transport.send(request).status == 404  # reached the sandbox (no such route)
-    assert transport.send(request).status == 404
-    assert sandbox_server.sandbox.calls["/test/upload"] == 2
-
-
-def test_slow_answer_is_a_read_timeout(sandbox_server: SandboxServer) -> None:
-    sandbox_server.sandbox.inject(Fault("slow", delay=1.0))
-    transport = Urllib3Transport.for_base_url(sandbox_server.base_url, timeout=0.2)
-    with pytest.raises(ReadTimeoutError):
-        transport.send(UPLOAD.call().request)
-
-
-def test_reset_connection_is_a_read_error(sandbox_server: SandboxServer) -> None:
-    sandbox_server.sandbox.inject(Fault("reset"))
-    transport = Urllib3Transport.for_base_url(sandbox_server.base_url)
-    with pytest.raises(ReadError):
-        transport.send(UPLOAD.call().request)
 
 
 def test_retried_upload_arrives_intact(sandbox_server: SandboxServer, upload_route: None) -> None:

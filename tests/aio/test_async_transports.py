@@ -1,5 +1,6 @@
-"""The httpx and aiohttp transports over real loopback sockets: the same error tree, timeouts
-and fail-over as the urllib3 transport; and the sync httpx transport beside them."""
+"""The httpx and aiohttp transports over real loopback sockets: retries over broken answers
+and gateway errors, settings, and the sync httpx transport with a client of yours (the error
+tree, timeouts and fail-over every transport shares: ``tests/adapters/test_transport_errors.py``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from netkit import RawServer, half_answer
-from support import free_port
 
 from wxcore.endpoint import Endpoint, WxResult
-from wxcore.errors import ConnectError, ReadError, ReadTimeoutError, UsageError
+from wxcore.errors import ReadError, UsageError
 from wxcore.http import NO_AUTH
 
 from wxcore.adapters.async_transport import AsyncRetryingTransport, AsyncTransport
@@ -26,77 +26,6 @@ class Echo(WxResult, kw_only=True):
 
 PROBE = Endpoint("test.probe", "GET", "/test/probe", Echo, auth=NO_AUTH)
 POST = Endpoint("test.post", "POST", "/x", Echo, auth=NO_AUTH)
-
-
-def test_refused_port_is_a_connect_error_without_secrets(
-        make_transport: Callable[..., AsyncTransport]) -> None:
-    async def main() -> None:
-        transport = make_transport(base_urls={"*": [f"http://127.0.0.1:{free_port()}"]})
-        call = PROBE.call(query={"access_token": "SECRET_TOKEN"})
-        try:
-            with pytest.raises(ConnectError) as info:
-                await transport.send(call.request)
-        finally:
-            await transport.aclose()
-        assert "SECRET_TOKEN" not in str(info.value) and "SECRET_TOKEN" not in info.value.url
-        assert "127.0.0.1" in str(info.value)
-
-    asyncio.run(main())
-
-
-def test_dead_primary_host_fails_over_and_stays_on_the_good_one(
-        make_transport: Callable[..., AsyncTransport], sandbox_server: SandboxServer,
-        caplog: pytest.LogCaptureFixture) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"
-
-    async def main() -> None:
-        transport = make_transport(
-            base_urls={"api.weixin.qq.com": [dead, sandbox_server.base_url]})
-        request = PROBE.call().request
-        try:
-            first = await transport.send(request)
-            second = await transport.send(request)
-        finally:
-            await transport.aclose()
-        assert first.status == second.status == 404  # the sandbox: no such route
-        assert "content-type" in first.headers
-        assert all(name == name.lower() for name in first.headers)
-
-    asyncio.run(main())
-    failovers = [r for r in caplog.records if "failing over" in r.getMessage()]
-    assert len(failovers) == 1  # the second send went straight to the host that answered
-    assert sandbox_server.sandbox.calls["/test/probe"] == 2
-
-
-def test_slow_answer_is_a_read_timeout(make_transport: Callable[..., AsyncTransport],
-                                       sandbox_server: SandboxServer) -> None:
-    sandbox_server.sandbox.inject(Fault("slow", delay=1.0))
-
-    async def main() -> None:
-        transport = make_transport(base_urls={"*": [sandbox_server.base_url]}, timeout=0.2)
-        try:
-            with pytest.raises(ReadTimeoutError):
-                await transport.send(PROBE.call().request)
-        finally:
-            await transport.aclose()
-
-    asyncio.run(main())
-
-
-def test_reset_is_a_read_error(make_transport: Callable[..., AsyncTransport],
-                               sandbox_server: SandboxServer) -> None:
-    sandbox_server.sandbox.inject(Fault("reset"))
-
-    async def main() -> None:
-        transport = make_transport(base_urls={"*": [sandbox_server.base_url]})
-        try:
-            with pytest.raises(ReadError) as info:
-                await transport.send(PROBE.call().request)
-        finally:
-            await transport.aclose()
-        assert not isinstance(info.value, ConnectError)
-
-    asyncio.run(main())
 
 
 class Waits(list[float]):
@@ -167,18 +96,6 @@ def test_gateway_errors_are_retried_then_the_answer_is_returned(
 
     assert asyncio.run(main()) == 404  # the third attempt reached the (routeless) sandbox
     assert len(waits) == 2 and sandbox_server.sandbox.calls["/test/probe"] == 3
-
-
-def test_sync_httpx_transport_maps_errors_and_fails_over(sandbox_server: SandboxServer) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"
-    with HttpxTransport(base_urls={"api.weixin.qq.com": [dead, sandbox_server.base_url]}) as t:
-        assert t.send(PROBE.call().request).status == 404
-    with pytest.raises(ConnectError):
-        HttpxTransport.for_base_url(dead).send(PROBE.call().request)
-    sandbox_server.sandbox.inject(Fault("slow", delay=1.0))
-    with pytest.raises(ReadTimeoutError):
-        HttpxTransport.for_base_url(sandbox_server.base_url, timeout=0.2).send(
-            PROBE.call().request)
 
 
 def test_sync_httpx_transport_uses_the_users_client_and_leaves_it_open() -> None:
