@@ -1,34 +1,55 @@
 """No "Unclosed client session" at exit: the documented async quick start, and a client kept
 for the life of an app and never closed, each run in a fresh interpreter with every warning
-an error (ResourceWarning included), against the sandbox over loopback HTTP on the default
-transport (aiohttp). Their stderr must be empty."""
+an error (ResourceWarning included), against the sandbox over loopback HTTP and HTTPS (as
+WeChat is reached) on the default transport (aiohttp). Their stderr must be empty."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
-#: Runs first in the child: a sandbox served on loopback, with the docs' example app, and
-#: WeChat's API hosts pointed at it (the transports' default routes read this tuple).
+#: Runs first in the child: a sandbox served on loopback (over TLS when the environment names
+#: a certificate, which the child then trusts as the system's), with the docs' example app,
+#: and WeChat's API hosts pointed at it (the transports' default routes read this tuple).
 PRELUDE = '''
+import os, ssl
 from wxcore.adapters import routing
 from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
 from wxcore.adapters.sandbox.miniprogram import login_code
 
 sandbox = WeChatSandbox()
 sandbox.add_app("wx1234567890abcdef", "appsecret")
-server = SandboxServer(sandbox).__enter__()
-routing.WECHAT_API_BASES = (server.base_url,)
+server = SandboxServer(sandbox)
+base = server.base_url
+if os.environ.get("SSL_CERT_FILE"):
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(os.environ["SSL_CERT_FILE"], os.environ["TEST_TLS_KEY"])
+    server._server.socket = tls.wrap_socket(server._server.socket, server_side=True)
+    base = base.replace("http://", "https://")
+server.__enter__()
+routing.WECHAT_API_BASES = (base,)
 '''
 
 
-def run_child(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-W", "error", "-c", code],
+@pytest.fixture(params=["http", "https"])
+def child_env(request: pytest.FixtureRequest, tls_pair: tuple[str, str]) -> dict[str, str]:
+    """The child's environment: plain loopback, or TLS with the test CA as the system's."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    if request.param == "https":
+        env["SSL_CERT_FILE"], env["TEST_TLS_KEY"] = tls_pair
+    return env
+
+
+def run_child(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-W", "error", "-c", code], env=env,
                           capture_output=True, text=True, timeout=60)
 
 
@@ -40,18 +61,20 @@ def quick_start() -> str:
     return match.group(1)
 
 
-def test_the_documented_quick_start_exits_without_an_unclosed_warning() -> None:
+def test_the_documented_quick_start_exits_without_an_unclosed_warning(
+        child_env: dict[str, str]) -> None:
     code = quick_start()
     assert "AsyncMiniProgram(" in code and "asyncio.run(main())" in code
     # the code a real wx.login gives the Mini Program, issued by the sandbox
     code = code.replace('"JS_CODE"', 'login_code(sandbox, "alice", "wx1234567890abcdef")')
-    child = run_child(PRELUDE + code)
+    child = run_child(PRELUDE + code, child_env)
     assert child.returncode == 0, child.stderr
     assert child.stdout.strip().startswith("o")  # the openid it printed
     assert child.stderr == ""
 
 
-def test_a_client_never_closed_leaves_nothing_open_across_two_loops() -> None:
+def test_a_client_never_closed_leaves_nothing_open_across_two_loops(
+        child_env: dict[str, str]) -> None:
     """A module-level client used by two ``asyncio.run`` calls and never closed: its session
     is closed as each loop ends, the second loop gets a fresh one, nothing warns."""
     child = run_child(PRELUDE + textwrap.dedent('''
@@ -65,7 +88,7 @@ def test_a_client_never_closed_leaves_nothing_open_across_two_loops() -> None:
 
         first, second = asyncio.run(login("alice")), asyncio.run(login("bob"))
         print(type(mp.transport.inner).__name__, first != second, mp.transport.inner._session.closed)
-    '''))
+    '''), child_env)
     assert child.returncode == 0, child.stderr
     assert child.stdout.split() == ["AiohttpTransport", "True", "True"]
     assert child.stderr == ""
