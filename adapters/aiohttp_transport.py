@@ -16,9 +16,10 @@ Proxies: ``proxy=`` (a URL, or False for none) or the environment's ``HTTPS_PROX
 
 aiohttp resends a GET once by itself when a kept-alive connection drops; retries are the
 retrying transport's (bounded, logged, never for a non-idempotent call such as a code
-exchange), so the session made here carries :func:`no_silent_resend`, a client middleware
-that switches that second policy off. A session you pass is used as it is: add the
-middleware to it (``aiohttp.ClientSession(middlewares=[no_silent_resend])``) for the same.
+exchange), so the session made here has that second policy switched off: by aiohttp's own
+per-session switch where the installed aiohttp has one (:data:`RESEND_SWITCH`), else by
+:func:`no_silent_resend`, a public client middleware. A session you pass is used as it is:
+add the middleware to it (``aiohttp.ClientSession(middlewares=[no_silent_resend])``).
 
 The read timeout bounds the whole answer of one attempt (``total``: connect + read, cut to
 the deadline), not each gap between packets: aiohttp's per-read timer costs two event-loop
@@ -32,6 +33,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDictProxy
 
 from wxcore.http import Request, Response
 
@@ -42,6 +44,7 @@ from wxcore.adapters.routing import (
     HostRoutes,
     Proxies,
     ProxySetting,
+    ResponseHeaders,
     send_over,
     split_timeout,
     tls_verification,
@@ -55,6 +58,17 @@ _ERRORS = ErrorKinds(
     read_timeout=(aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, asyncio.TimeoutError),
     other=(aiohttp.ClientError, OSError),
 )
+
+
+class _Headers(ResponseHeaders):
+    """aiohttp's headers (a multidict: a repeated header is kept as several values) with
+    lower-case names, a repeated one joined by ", " as the other transports give it."""
+
+    __slots__ = ()
+    _raw: CIMultiDictProxy[str]
+
+    def __getitem__(self, name: str) -> str:
+        return ", ".join(self._raw.getall(name))
 
 
 class ConnectionBroke(aiohttp.ClientError):
@@ -81,6 +95,12 @@ async def no_silent_resend(request: aiohttp.ClientRequest,
         raise
     except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
         raise ConnectionBroke(exc) from exc
+
+
+#: Whether aiohttp's session has its own switch for the resend (``_retry_connection``, what
+#: aiohttp's test client turns off): a session made here then uses it, since the middleware
+#: adds two coroutines and a handler chain to every request. Without it, the middleware.
+RESEND_SWITCH = "_retry_connection" in aiohttp.ClientSession.ATTRS
 
 
 class AiohttpTransport:
@@ -119,8 +139,13 @@ class AiohttpTransport:
         session = self._session
         if session is None or session.closed:
             connector = aiohttp.TCPConnector(limit=self._maxsize, ssl=self._ssl)
-            session = self._session = aiohttp.ClientSession(
-                connector=connector, middlewares=(no_silent_resend,))
+            if RESEND_SWITCH:
+                session = aiohttp.ClientSession(connector=connector)
+                session._retry_connection = False
+            else:
+                session = aiohttp.ClientSession(connector=connector,
+                                                middlewares=(no_silent_resend,))
+            self._session = session
             close_with_loop(session)  # closed when its loop ends, if no aclose() came first
         return session
 
@@ -143,8 +168,7 @@ class AiohttpTransport:
                 timeout=self._timeout(left), proxy=proxy,
                 proxy_headers=self._proxy_headers if proxy else None) as raw:
             body = await raw.read()
-            return Response(status=raw.status, body=body,
-                            headers={k.lower(): v for k, v in raw.headers.items()})
+            return Response(status=raw.status, body=body, headers=_Headers(raw.headers))
 
     async def aclose(self) -> None:
         if self._owned and self._session is not None:

@@ -40,6 +40,7 @@ from wxcore.adapters.routing import (
     HostRoutes,
     Proxies,
     ProxySetting,
+    ResponseHeaders,
     send_over,
     split_timeout,
 )
@@ -113,7 +114,7 @@ class _HttpxCommon:
     @staticmethod
     def _response(raw: httpx.Response) -> Response:
         return Response(status=raw.status_code, body=raw.content,
-                        headers={k.lower(): v for k, v in raw.headers.items()})
+                        headers=ResponseHeaders(raw.headers))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(routes={self.routes!r})"

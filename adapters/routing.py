@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # ssl is imported when a transport needs a context (not with 
     import ssl
 
 __all__ = ["DEFAULT_TIMEOUTS", "WECHAT_API_BASES", "HostRoutes", "ErrorKinds", "send_over",
-           "Proxies", "ProxySetting", "read_error", "read_timeout_error", "reason_of",
-           "split_timeout", "tls_verification"]
+           "Proxies", "ProxySetting", "ResponseHeaders", "read_error", "read_timeout_error",
+           "reason_of", "split_timeout", "tls_verification"]
 
 logger = logging.getLogger("wxcore.transport")
 
@@ -159,6 +159,32 @@ async def send_over(routes: HostRoutes, request: Request, exchange: Exchange,
         return response
     assert last is not None
     raise last
+
+
+class ResponseHeaders(Mapping[str, str]):
+    """A library's case-insensitive response headers, seen with lower-case names.
+
+    A view, not a copy: copying every header into a dict cost more than the rest of a
+    transport's own work per call, and most callers read one header or none. A header sent
+    more than once reads as its values joined by ", " (as urllib3 and httpx give it).
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Mapping[str, str]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, name: str) -> str:
+        return self._raw[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(name.lower() for name in self._raw))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys(name.lower() for name in self._raw))
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 #: ``proxy=`` values: a URL (always that proxy), False (never a proxy), None (the environment).

@@ -21,13 +21,12 @@ and the facades stay free of it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3._collections import HTTPHeaderDict
 from urllib3.exceptions import HTTPError
 from urllib3.exceptions import ReadTimeoutError as _Urllib3ReadTimeout
 from urllib3.util import parse_url
@@ -41,6 +40,7 @@ from wxcore.adapters.routing import (
     HostRoutes,
     Proxies,
     ProxySetting,
+    ResponseHeaders,
     read_error,
     read_timeout_error,
     reason_of,
@@ -99,32 +99,6 @@ class _HTTPSPool(HTTPSConnectionPool):
 
 
 _POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
-
-class ResponseHeaders(Mapping[str, str]):
-    """urllib3's case-insensitive response headers, seen with lower-case names.
-
-    A view, not a copy: copying every header into a dict cost more than the rest of the
-    transport's own work per call, and most callers read one header or none. A header sent
-    more than once reads as its values joined by ", " (as urllib3 gives it).
-    """
-
-    __slots__ = ("_raw",)
-
-    def __init__(self, raw: HTTPHeaderDict) -> None:
-        self._raw = raw
-
-    def __getitem__(self, name: str) -> str:
-        return self._raw[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return (name.lower() for name in self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
-
 
 class Urllib3Transport:
     """The default transport, over urllib3.

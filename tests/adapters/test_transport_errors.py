@@ -5,10 +5,12 @@ once and run for each transport."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
+from netkit import RawServer
 from support import free_port
 
 from wxcore.endpoint import Endpoint, WxResult
@@ -113,3 +115,24 @@ def test_a_reset_is_a_read_error(exchange: Exchange, sandbox_server: SandboxServ
     sandbox_server.sandbox.inject(Fault("reset"))
     (error,) = exchange([PROBE.call().request], base_urls={"*": [sandbox_server.base_url]})
     assert isinstance(error, ReadError) and not isinstance(error, ConnectError)
+
+
+def test_response_headers_read_by_lower_case_name_with_repeats_joined(
+        exchange: Exchange) -> None:
+    """A view with lower-case names (never a copy), a repeated header's values joined."""
+    raw = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+           b"X-Trace-Id: abc\r\nVia: one\r\nVia: two\r\nContent-Length: 2\r\n"
+           b"Connection: close\r\n\r\n{}")
+
+    def send(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(raw)
+
+    with RawServer(send) as server:
+        [response] = exchange([PROBE.call().request], base_urls={"*": [server.base_url]})
+    assert isinstance(response, Response)
+    assert dict(response.headers) == {"content-type": "application/json; charset=utf-8",
+                                      "x-trace-id": "abc", "via": "one, two",
+                                      "content-length": "2", "connection": "close"}
+    assert len(response.headers) == 5 and list(response.headers)[2] == "via"
+    assert response.content_type == "application/json" and "x-trace-id" in response.headers
+    assert response.headers.get("x-missing") is None

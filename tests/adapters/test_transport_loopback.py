@@ -148,23 +148,6 @@ def test_a_redirect_is_returned_not_followed() -> None:
             assert server.arrivals == 1 and elsewhere.arrivals == 0
 
 
-def test_response_headers_read_by_lower_case_name_with_repeats_joined() -> None:
-    raw = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
-           b"X-Trace-Id: abc\r\nVia: one\r\nVia: two\r\nContent-Length: 2\r\n"
-           b"Connection: close\r\n\r\n{}")
-
-    def send(conn: socket.socket, request: bytes) -> None:
-        conn.sendall(raw)
-
-    with RawServer(send) as server:
-        response = Urllib3Transport.for_base_url(server.base_url, proxy=False).send(
-            GET.call().request)
-    assert dict(response.headers) == {"content-type": "application/json; charset=utf-8",
-                                      "x-trace-id": "abc", "via": "one, two",
-                                      "content-length": "2", "connection": "close"}
-    assert response.content_type == "application/json" and "x-trace-id" in response.headers
-
-
 def test_a_base_url_with_a_path_prefixes_every_request_line() -> None:
     lines: list[bytes] = []
 

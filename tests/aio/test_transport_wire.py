@@ -21,6 +21,7 @@ from wxcore.endpoint import Endpoint, WxResult
 from wxcore.errors import ConnectError, ReadError, UsageError
 from wxcore.http import NO_AUTH
 
+from wxcore.adapters import aiohttp_transport
 from wxcore.adapters.aiohttp_transport import AiohttpTransport, no_silent_resend
 from wxcore.adapters.async_transport import AsyncTransport
 from wxcore.adapters.httpx_transport import HttpxAsyncTransport, HttpxTransport
@@ -217,8 +218,14 @@ def _twice(session_for: Callable[[], aiohttp.ClientSession | None],
     return asyncio.run(main())
 
 
+@pytest.mark.parametrize("switch", [True, False], ids=["aiohttp's switch", "middleware"])
 def test_a_dropped_keep_alive_get_is_reported_not_resent(
-        drops_second_request: tuple[RawServer, list[int]]) -> None:
+        drops_second_request: tuple[RawServer, list[int]], switch: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session made by the transport does not resend, by aiohttp's own switch where it
+    has one and by the middleware where it has not."""
+    assert aiohttp_transport.RESEND_SWITCH  # the installed aiohttp has it: the default path
+    monkeypatch.setattr(aiohttp_transport, "RESEND_SWITCH", switch)
     server, dropped = drops_second_request
     assert _twice(lambda: None, server.base_url) == [200, "ReadError"]
     assert server.arrivals == 1 and dropped == [1]  # the dropped GET was not sent again
