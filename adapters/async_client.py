@@ -35,7 +35,7 @@ from wxcore.adapters.async_transport import (
     default_async_transport,
 )
 from wxcore.adapters.client import ClientBase, log_send
-from wxcore.adapters.deadline import deadline
+from wxcore.adapters.deadline import close_deadline, open_deadline
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from wxcore.adapters.tokens import (
     AccessTokenFetcher,
@@ -116,7 +116,8 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
     async def call(self, call: Call[T]) -> T:
         """Send ``call`` with the right credential and return its typed result, within the
         retry policy's ``deadline`` (every send, resend, pause and token fetch included)."""
-        with deadline(self._deadline):
+        opened = open_deadline(self._deadline)  # not a with block: the call's hot path
+        try:
             if call.credential is not None:  # a user's own token: the policy from the start
                 return await self._drive_effects(call, run_call(call, self.policy))
             # The first attempt without the policy's generator, as in the sync Client._drive;
@@ -125,8 +126,11 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
             kind = request.auth.kind
             token = None
             if kind is not None:
-                provider = self._credentials.get(kind)
-                token = await (provider or self.credential_provider(kind)).get()
+                provider = self._credentials.get(kind) or self.credential_provider(kind)
+                peek = getattr(provider, "peek", None)  # a token at hand needs no await
+                token = peek() if peek is not None else None
+                if token is None:
+                    token = await provider.get()
             bound = call.bound(token.value if token is not None else None)
             if logger.isEnabledFor(logging.DEBUG):  # the redacted URL costs a regex: log only
                 log_send(bound)
@@ -135,6 +139,8 @@ class AsyncClient(ClientBase[AsyncTokenProvider, AsyncTokenStore]):
                 return call.parse(response)
             except RESUMABLE_ERRORS:
                 return await self._drive_effects(call, self._resumed(call, token, response))
+        finally:
+            close_deadline(opened)
 
     async def _drive_effects(self, call: Call[T], effects: Generator[Effect, Any, T]) -> T:
         """Drive the policy to its end, awaiting each answer (see ClientBase._answer_effect)."""

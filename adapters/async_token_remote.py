@@ -78,6 +78,9 @@ class AsyncRemoteTokenProvider:
     async def get(self) -> Token:
         return await self._cache.get()
 
+    def peek(self) -> Token | None:
+        return self._cache.peek()
+
     async def _fetch(self, rejected: Token | None) -> Token:
         now = self._clock()
         return self.service.token(await self._request("GET", self.service.path), now)

@@ -61,7 +61,13 @@ AsyncFetch = Callable[["Token | None"], Awaitable[Token]]
 
 @runtime_checkable
 class AsyncTokenProvider(Protocol):
-    """Supplies a credential and forgets one WeChat rejected, without blocking the loop."""
+    """Supplies a credential and forgets one WeChat rejected, without blocking the loop.
+
+    A provider may also have ``peek() -> Token | None``: the credential when it is at hand
+    without awaiting (fresh, in memory), else None. ``AsyncClient`` calls it first and
+    awaits ``get()`` only when it answers None: a coroutine awaited on every call is a
+    frame more in the call's every resumption.
+    """
 
     async def get(self) -> Token: ...
 
@@ -75,7 +81,8 @@ class AsyncTokenStore(Protocol):
     :class:`~wxcore.adapters.tokens.TokenStore`, entered with ``async with``: it yields True
     when this caller holds it, False when it is busy (``blocking=False``) or when it stopped
     waiting because someone else stored a new token under ``key`` (the provider then reads
-    it). A store shared between processes makes it a cross-process lease.
+    it). A store shared between processes makes it a cross-process lease. A store in memory
+    may also read without awaiting, ``peek(key) -> Token | None`` (the provider's ``peek``).
     """
 
     async def load(self, key: str) -> Token | None: ...
@@ -135,6 +142,10 @@ class AsyncMemoryTokenStore:
         """Save without awaiting (memory only): what ``set_access_token`` uses."""
         self._tokens[key] = token
 
+    def peek(self, key: str) -> Token | None:
+        """Load without awaiting (memory only): what the provider's ``peek`` reads."""
+        return self._tokens.get(key)
+
     async def delete_if(self, key: str, stale: Token) -> bool:
         current = self._tokens.get(key)
         if current is not None and current.value == stale.value:
@@ -156,6 +167,10 @@ class Immediate:
         self.provider = provider
 
     async def get(self) -> Token:
+        return self.provider.get()
+
+    def peek(self) -> Token:
+        """The sync provider's answer: it is always at hand."""
         return self.provider.get()
 
     async def invalidate(self, stale: Token) -> None:
@@ -250,6 +265,18 @@ class AsyncCachedTokenProvider:
         self._clock = clock
         self._rejected: Token | None = None
         self._flight: asyncio.Task[Token | None] | None = None
+        self._load_now: Callable[[str], Token | None] | None = getattr(self.store, "peek", None)
+
+    def peek(self) -> Token | None:
+        """The cached token if it is fresh and the store reads it without awaiting (in
+        memory), else None: then ``get()`` refreshes, or reads the store with ``await``."""
+        load = self._load_now
+        if load is None:
+            return None
+        token = load(self.key)
+        if token is not None and token.is_fresh(self._clock(), self.margin):
+            return token
+        return None
 
     async def get(self) -> Token:
         token = await self.store.load(self.key)

@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 from wxcore.errors import TransportError, UsageError
 from wxcore.http import Request, Response
 
-from wxcore.adapters.deadline import deadline
+from wxcore.adapters.deadline import close_deadline, open_deadline
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryPolicy, RetryRules
 
 __all__ = ["AsyncTransport", "AsyncRetryingTransport", "default_async_transport",
@@ -55,16 +55,19 @@ class AsyncRetryingTransport(RetryRules):
         self._sleep = sleep
 
     async def send(self, request: Request) -> Response:
-        with deadline(self.policy.deadline):
+        opened = open_deadline(self.policy.deadline)
+        try:
             try:
                 response = await self.inner.send(request)
             except TransportError as exc:
-                if not self.retry_first(request, exc):
+                if not self.retry_first_error(request, exc):
                     raise
                 return await self._retry(request, exc)
-            if not self.retry_first(request, response):
-                return response
-            return await self._retry(request, response)
+            if response.status in self.resent_statuses and request.idempotent:
+                return await self._retry(request, response)
+            return response
+        finally:
+            close_deadline(opened)
 
     async def _retry(self, request: Request, first: Response | TransportError) -> Response:
         import tenacity  # on the first retry, as in the sync wrapper

@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from contextvars import ContextVar, Token
 
-__all__ = ["deadline", "time_left"]
+__all__ = ["deadline", "open_deadline", "close_deadline", "time_left"]
 
 _DEADLINE: ContextVar[float | None] = ContextVar("wxcore_deadline", default=None)
 
@@ -41,19 +41,33 @@ class deadline:
         self._token: Token[float | None] | None = None
 
     def __enter__(self) -> float | None:
-        outer = _DEADLINE.get()
-        if self.seconds is None:
-            return outer
-        mine = time.monotonic() + self.seconds
-        if outer is not None and outer <= mine:
-            return outer  # the enclosing deadline is the tighter: nothing to set
-        self._token = _DEADLINE.set(mine)
-        return mine
+        self._token = open_deadline(self.seconds)
+        return _DEADLINE.get()
 
     def __exit__(self, *exc: object) -> None:
         if self._token is not None:
             _DEADLINE.reset(self._token)
             self._token = None
+
+
+def open_deadline(seconds: float | None) -> Token[float | None] | None:
+    """Start a :class:`deadline` of ``seconds`` without a context manager, for the hot paths
+    (an async call's every frame counts): pass what it returns to :func:`close_deadline` in a
+    ``finally``. None when nothing was set (no ``seconds``, or an enclosing deadline is the
+    tighter); then closing it does nothing."""
+    if seconds is None:
+        return None
+    mine = time.monotonic() + seconds
+    outer = _DEADLINE.get()
+    if outer is not None and outer <= mine:
+        return None
+    return _DEADLINE.set(mine)
+
+
+def close_deadline(opened: Token[float | None] | None) -> None:
+    """End what :func:`open_deadline` started (the enclosing deadline applies again)."""
+    if opened is not None:
+        _DEADLINE.reset(opened)
 
 
 def time_left() -> float | None:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from wxcore.errors import ConnectError, ReadError, TransportError
 from wxcore.http import Request, Response
 
-from wxcore.adapters.deadline import deadline, time_left
+from wxcore.adapters.deadline import close_deadline, open_deadline, time_left
 from wxcore.adapters.transport import Transport
 
 if TYPE_CHECKING:  # tenacity is imported on the first retry: most processes never retry
@@ -96,6 +96,10 @@ class RetryRules:
     def __init__(self, policy: RetryPolicy, rng: Callable[[], float]) -> None:
         self.policy = policy
         self._rng = rng
+        #: The statuses resent after attempt 1 (none when one attempt is all there is). The
+        #: wrappers test a first response against it inline, as should_retry_response does:
+        #: that test runs on every call, a method call costs more than the test.
+        self.resent_statuses = policy.retry_statuses if policy.max_attempts > 1 else frozenset()
 
     def should_retry_error(self, exc: BaseException, request: Request) -> bool:
         if isinstance(exc, ConnectError):
@@ -103,15 +107,11 @@ class RetryRules:
         return isinstance(exc, ReadError) and request.idempotent
 
     def should_retry_response(self, response: Response, request: Request) -> bool:
-        return request.idempotent and response.status in self.policy.retry_statuses
+        return request.idempotent and response.status in self.resent_statuses
 
-    def retry_first(self, request: Request, outcome: Response | BaseException) -> bool:
-        """Whether attempt 1's outcome calls for tenacity at all."""
-        if self.policy.max_attempts == 1:
-            return False
-        if isinstance(outcome, BaseException):
-            return self.should_retry_error(outcome, request)
-        return self.should_retry_response(outcome, request)
+    def retry_first_error(self, request: Request, exc: TransportError) -> bool:
+        """Whether attempt 1's failure calls for tenacity at all."""
+        return self.policy.max_attempts > 1 and self.should_retry_error(exc, request)
 
     def _wait(self, retry_state: tenacity.RetryCallState) -> float:
         p = self.policy
@@ -168,19 +168,19 @@ class RetryingTransport(RetryRules):
         self._sleep = sleep
 
     def send(self, request: Request) -> Response:
-        with deadline(self.policy.deadline):
-            return self._send(request)
-
-    def _send(self, request: Request) -> Response:
+        opened = open_deadline(self.policy.deadline)
         try:
-            response = self.inner.send(request)
-        except TransportError as exc:
-            if not self.retry_first(request, exc):
-                raise
-            return self._retry(request, exc)
-        if self.policy.max_attempts > 1 and self.should_retry_response(response, request):
-            return self._retry(request, response)
-        return response
+            try:
+                response = self.inner.send(request)
+            except TransportError as exc:
+                if not self.retry_first_error(request, exc):
+                    raise
+                return self._retry(request, exc)
+            if response.status in self.resent_statuses and request.idempotent:
+                return self._retry(request, response)
+            return response
+        finally:
+            close_deadline(opened)
 
     def _retry(self, request: Request, first: Response | TransportError) -> Response:
         """Attempts 2..n under tenacity; attempt 1's outcome (``first``) is replayed to it."""

@@ -12,11 +12,14 @@ import pytest
 from support import FakeClock
 
 from wxcore.errors import CredentialError, ReadTimeoutError, SystemBusyError
+from wxcore.http import Request, Response
 from wxcore.tokens import Token
 
 from wxcore.adapters.async_miniprogram import AsyncMiniProgram
 from wxcore.adapters.async_tokens import AsyncCachedTokenProvider
 from wxcore.adapters.async_transport import AsyncTransport
+from wxcore.adapters.deadline import deadline, time_left
+from wxcore.adapters.retry import RetryPolicy
 from wxcore.adapters.tokens import TokenWaitTimeout
 from wxcore.adapters.sandbox import (
     AsyncSandboxTransport,
@@ -99,6 +102,72 @@ def test_a_revoked_token_is_renewed_once_and_the_call_succeeds(sandbox: WeChatSa
 
     assert asyncio.run(main()) == "13912345678"
     assert sandbox.calls[STABLE] == 2 and sandbox.calls[PHONE] == 2
+
+
+def test_a_fresh_token_is_at_hand_and_a_due_or_expired_one_is_awaited_and_renewed(
+        sandbox: WeChatSandbox, clock: FakeClock) -> None:
+    """The client uses the provider's ``peek`` (no await) only while the token is fresh;
+    within the refresh margin, or expired, it awaits ``get``, which renews it."""
+    async def phone() -> str:
+        info = await mp.get_phone_number(phone_code(sandbox, "13912345678"))
+        return info.phone_info.purePhoneNumber
+
+    mp = in_memory(sandbox, clock)
+    provider = mp.token_provider
+    assert isinstance(provider, AsyncCachedTokenProvider)
+
+    async def main() -> None:
+        assert provider.peek() is None  # cold: nothing at hand
+        assert await phone() == "13912345678"
+        first = provider.peek()
+        assert first is not None and first.value == await mp.get_access_token()
+        assert await phone() == "13912345678" and sandbox.calls[STABLE] == 1
+        clock.advance(first.remaining(clock()) - provider.margin / 2)  # due, still valid
+        assert provider.peek() is None
+        assert await phone() == "13912345678" and sandbox.calls[STABLE] == 2
+        second = provider.peek()
+        assert second is not None and second.value != first.value
+        clock.advance(second.remaining(clock()) + 1)  # expired
+        assert provider.peek() is None
+        assert await phone() == "13912345678" and sandbox.calls[STABLE] == 3
+        assert sandbox.calls[PHONE] == 4
+
+    asyncio.run(main())
+
+
+class SeesDeadline:
+    """The sandbox's transport, noting the time left before the call's deadline each send."""
+
+    def __init__(self, inner: AsyncSandboxTransport) -> None:
+        self.inner = inner
+        self.left: list[float | None] = []
+
+    async def send(self, request: Request) -> Response:
+        self.left.append(time_left())
+        return await self.inner.send(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_every_send_of_a_call_runs_within_its_deadline_and_none_is_left_after(
+        sandbox: WeChatSandbox, clock: FakeClock) -> None:
+    app = sandbox.default_app
+    transport = SeesDeadline(AsyncSandboxTransport(sandbox, sleep=async_sleep(clock)))
+
+    async def main() -> None:
+        mp = AsyncMiniProgram(app.appid, app.secret, clock=clock, sleep=async_sleep(clock),
+                              transport=transport, retry=RetryPolicy(deadline=3.0))
+        await mp.get_phone_number(phone_code(sandbox, "13912345678"))  # fetch, then the call
+        assert time_left() is None
+        with deadline(1.0):  # the caller's tighter deadline bounds the call's
+            await mp.get_phone_number(phone_code(sandbox, "13912345678"))
+        assert time_left() is None
+
+    asyncio.run(main())
+    fetch, first, second = transport.left
+    assert fetch is not None and first is not None and 0 < first <= fetch <= 3.0
+    assert second is not None and 0 < second <= 1.0
 
 
 def test_busy_idempotent_calls_are_resent_with_async_pauses(sandbox: WeChatSandbox,

@@ -203,6 +203,9 @@ def test_a_sync_client_and_an_async_client_share_the_token_and_the_budget(
                                  transport=AsyncSandboxTransport(sandbox))
             first = await client.get_access_token()
             assert sync.get_access_token() == first
+            provider = client.token_provider
+            assert isinstance(provider, AsyncCachedTokenProvider)
+            assert provider.peek() is None  # Redis is read with await: never at hand
             assert sandbox.calls["/cgi-bin/stable_token"] == 1
             # WeChat rejects the stable token it still hands out: the sync process spends one
             # force_refresh; the async one, 10 s later, finds the shared budget's spacing
