@@ -13,7 +13,9 @@ transports without changing their ``send(request)`` signature:
 * :class:`~wxcore.adapters.tokens.CachedTokenProvider` bounds a token fetch with one, so a
   refresh lease can be sized from it.
 
-Nested deadlines only tighten: the inner one is the earlier of the two.
+Nested deadlines only tighten: the inner one is the earlier of the two. The async hot path
+(a call, its retry wrapper) opens them with :func:`open_deadline` / :func:`close_deadline`,
+the same rule without a context manager's three method calls.
 """
 
 from __future__ import annotations

@@ -155,7 +155,8 @@ async def send_over(routes: HostRoutes, request: Request, exchange: Exchange,
             raise read_timeout_error(request, url) from None
         except errors.other as exc:
             raise read_error(request, url, reason_of(exc)) from None
-        routes.reached(request.host, index)
+        if attempt:  # a base after the preferred one answered: prefer it from now on
+            routes.reached(request.host, index)
         return response
     assert last is not None
     raise last

@@ -10,6 +10,7 @@ import pytest
 from wxcore.errors import ConnectError, ReadError, ReadTimeoutError
 from wxcore.http import Request, Response
 
+from wxcore.adapters.deadline import deadline, time_left
 from wxcore.adapters.retry import RetryingTransport, RetryPolicy
 
 OK = Response(status=200, body=b"{}")
@@ -106,3 +107,42 @@ def test_each_retry_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="wxcore.retry"):
         transport.send(GET)
     assert "t.get: attempt 1 failed (ConnectError: refused)" in caplog.text
+
+
+def test_one_attempt_allowed_means_no_retry_of_any_outcome() -> None:
+    busy = Response(status=503)
+    transport, inner, waits = make([busy], max_attempts=1)
+    assert transport.send(GET) is busy and len(inner.sent) == 1
+    transport, inner, waits = make([ConnectError("refused")], max_attempts=1)
+    with pytest.raises(ConnectError):
+        transport.send(GET)
+    assert len(inner.sent) == 1 and waits == []
+
+
+class SeesDeadline(Scripted):
+    def __init__(self, outcomes: Iterable[Response | Exception]) -> None:
+        super().__init__(outcomes)
+        self.left: list[float | None] = []
+
+    def send(self, request: Request) -> Response:
+        self.left.append(time_left())
+        return super().send(request)
+
+
+def test_each_send_runs_within_the_policys_deadline_or_a_tighter_one_around_it() -> None:
+    inner = SeesDeadline([OK, OK, ReadError("reset"), OK, OK])
+    transport = RetryingTransport(inner, RetryPolicy(jitter=0.0, deadline=5.0),
+                                  sleep=lambda seconds: None)
+    transport.send(GET)
+    assert time_left() is None  # closed after the send
+    with deadline(0.5):  # a tighter deadline around it applies inside
+        transport.send(GET)
+        transport.send(GET)  # retried after the read error, still within the outer 0.5 s
+        outer = time_left()
+        assert outer is not None and 0 < outer <= 0.5
+    with deadline(60.0):  # a looser one: the policy's applies inside, the outer after
+        transport.send(GET)
+        assert (time_left() or 0) > 59
+    lefts = [left for left in inner.left if left is not None]
+    assert len(lefts) == 5 and 4.0 < lefts[0] <= 5.0 and 4.0 < lefts[4] <= 5.0
+    assert 0 < lefts[3] <= lefts[2] <= lefts[1] <= 0.5
