@@ -31,6 +31,7 @@ from wxcore.errors import UsageError, WxError
 from wxcore.tokens import DEFAULT_REFRESH_MARGIN, Token
 
 from wxcore.adapters.deadline import deadline, time_left
+from wxcore.adapters.steps import adrive
 from wxcore.adapters.tokens import (
     FETCH_DEADLINE,
     SPEND_FORCE_REFRESH,
@@ -219,18 +220,12 @@ async def arun_steps(steps: Generator[object, Any, R],
     """Drive steps with an async call executor, as ``run_steps`` does (errors thrown back);
     ``budget`` answers :data:`~wxcore.adapters.tokens.SPEND_FORCE_REFRESH` (no budget: no
     forced refresh)."""
-    try:
-        step = next(steps)
-        while True:
-            try:
-                answer = ((budget is not None and await budget.take())
-                          if step is SPEND_FORCE_REFRESH else await run(step))
-            except Exception as exc:
-                step = steps.throw(exc)
-            else:
-                step = steps.send(answer)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
+    async def answer(step: object) -> object:
+        if step is SPEND_FORCE_REFRESH:
+            return budget is not None and await budget.take()
+        return await run(step)
+
+    return await adrive(steps, answer)
 
 
 class AsyncCachedTokenProvider:

@@ -31,6 +31,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, Union
 from wxcore.endpoint import Call
 from wxcore.facade import ClientMethod
 
+from wxcore.adapters.steps import adrive, drive
+
 __all__ = ["Offload", "Resolve", "Plan", "IOMethod", "io_method", "send"]
 
 P = ParamSpec("P")
@@ -69,20 +71,13 @@ def send(client: Any, call: Call[T]) -> Plan[T]:
 def run_plan(plan: Plan[T]) -> T:
     """Run a plan in the calling thread (a sync client); a step's error is raised in the
     plan at its ``yield``, so a plan may catch it."""
-    answer: Any = None
-    failure: BaseException | None = None
-    try:
-        while True:
-            step = plan.send(answer) if failure is None else plan.throw(failure)
-            failure = None
-            try:
-                answer = (step.function(*step.args, **step.kwargs) if isinstance(step, Offload)
-                          else step.value)
-            except Exception as exc:
-                failure = exc
-    except StopIteration as done:
-        result: T = done.value  # what the plan returned (StopIteration.value is Any)
-        return result
+    return drive(plan, _answer)
+
+
+def _answer(step: Step) -> Any:
+    if isinstance(step, Offload):
+        return step.function(*step.args, **step.kwargs)
+    return step.value
 
 
 async def arun_plan(plan: Plan[T]) -> T:
@@ -90,22 +85,12 @@ async def arun_plan(plan: Plan[T]) -> T:
     a step's error is raised in the plan at its ``yield``, as :func:`run_plan` does."""
     import asyncio  # here: asyncio loads ssl, which a sync facade's import must not pull in
 
-    answer: Any = None
-    failure: BaseException | None = None
-    try:
-        while True:
-            step = plan.send(answer) if failure is None else plan.throw(failure)
-            failure = None
-            try:
-                if isinstance(step, Offload):
-                    answer = await asyncio.to_thread(step.function, *step.args, **step.kwargs)
-                else:
-                    answer = await step.value if inspect.isawaitable(step.value) else step.value
-            except Exception as exc:
-                failure = exc
-    except StopIteration as done:
-        result: T = done.value  # what the plan returned (StopIteration.value is Any)
-        return result
+    async def answer(step: Step) -> Any:
+        if isinstance(step, Offload):
+            return await asyncio.to_thread(step.function, *step.args, **step.kwargs)
+        return await step.value if inspect.isawaitable(step.value) else step.value
+
+    return await adrive(plan, answer)
 
 
 class IOMethod(ClientMethod[P, T]):

@@ -40,6 +40,7 @@ from wxcore.tokens import (
 
 from wxcore.adapters.deadline import deadline
 from wxcore.adapters.singleflight import SingleFlight, TokenWaitTimeout
+from wxcore.adapters.steps import drive
 
 __all__ = [
     "TokenProvider",
@@ -446,15 +447,9 @@ def run_steps(steps: Generator[object, Any, R], run: Callable[..., object],
     """Drive steps (a fetcher's, a component flow's) with a sync call executor; ``budget``
     answers :data:`SPEND_FORCE_REFRESH` (no budget: no forced refresh). An error of ``run``
     (or of the budget) is thrown into the steps at the step that failed, so they may react."""
-    try:
-        step = next(steps)
-        while True:
-            try:
-                answer = ((budget is not None and budget.take()) if step is SPEND_FORCE_REFRESH
-                          else run(step))
-            except Exception as exc:
-                step = steps.throw(exc)
-            else:
-                step = steps.send(answer)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]  # StopIteration.value is Any
+    def answer(step: object) -> object:
+        if step is SPEND_FORCE_REFRESH:
+            return budget is not None and budget.take()
+        return run(step)
+
+    return drive(steps, answer)
