@@ -56,8 +56,8 @@ def _answering_session(body: bytes) -> Any:
     from requests.adapters import BaseAdapter
 
     class Answer(BaseAdapter):
-        # requests' own send options, unused here and not spelled out again
-        def send(self, request: requests.PreparedRequest,  # type: ignore[override]
+        # requests' own send options (stream, timeout, ...), unused here
+        def send(self, request: requests.PreparedRequest, *args: Any,
                  **kwargs: Any) -> requests.Response:
             response = requests.Response()
             response.status_code = 200
@@ -102,7 +102,7 @@ def _session_to(base_url: str) -> Any:
     import requests
 
     class Redirected(requests.Session):
-        # forwards requests' own arguments untouched, without spelling them out again
+        # takes str URLs only (ignored: requests allows bytes); forwards the rest untouched
         def request(self, method: str, url: str,  # type: ignore[override]
                     *args: Any, **kwargs: Any) -> Any:
             return super().request(method, url.replace(API_HOST, base_url), *args, **kwargs)
