@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from wxcore.endpoint import Call, Media
@@ -72,7 +72,7 @@ class ImagePlan(Generic[R]):
 
 
 def _ai_crop(client: Any, img_url: str | None = None, img: ImageInput | None = None, *,
-             ratios: str | list[str] | list[float] | None = None) -> Plan[images.AiCropResult]:
+             ratios: str | Sequence[str | float] | None = None) -> Plan[images.AiCropResult]:
     """Smart crop (图片智能裁剪); ``img`` may be a path, bytes or a binary file."""
     file = yield from _image(img)
     return (yield from send(client, images.ai_crop(img_url, file, ratios=ratios)))

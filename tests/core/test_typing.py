@@ -127,6 +127,7 @@ reveal_type(mp.code2session("code"))                 # probe:code2session
 reveal_type(mp.get_weekly_retain("20240311"))        # probe:weekly_retain
 reveal_type(mp.ocr_bank_card(img="card.jpg"))        # probe:ocr
 reveal_type(mp.generate_urllink(path="pages/a"))     # probe:urllink
+mp.ai_crop(img_url="https://e.com/a.jpg", ratios=[1, 2])  # probe:int_ratios
 mp.code2session(123)                                 # probe:wrong_type
 mp.get_phone_number(cod="x")                         # probe:wrong_name
 mp.get_daily_retain("20240311", today=None)          # probe:bound_today
@@ -184,6 +185,7 @@ def test_users_type_checker_sees_the_builders_types(package_tree: pathlib.Path,
     assert at("weekly_retain") == 'Revealed type is "wxcore.miniprogram.analysis.RetainResult"'
     assert at("ocr") == 'Revealed type is "wxcore.miniprogram.images.BankCardResult"'
     assert at("urllink") == 'Revealed type is "wxcore.miniprogram.links.UrlLinkResult"'
+    assert probes["int_ratios"] not in said, said[probes["int_ratios"]]  # ints are ratios too
     assert 'Argument 1 has incompatible type "int"; expected "str"' in at("wrong_type")
     assert 'Unexpected keyword argument "cod"' in at("wrong_name")
     assert 'Unexpected keyword argument "today"' in at("bound_today")  # not the user's to pass

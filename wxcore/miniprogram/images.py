@@ -13,6 +13,7 @@ below are one line each.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import msgspec
@@ -293,7 +294,7 @@ def _image_call(endpoint: Endpoint[R], img_url: str | None, img: File | None,
 
 @checked
 def ai_crop(img_url: str | None = None, img: File | None = None, *,
-            ratios: str | list[str] | list[float] | None = None) -> Call[AiCropResult]:
+            ratios: str | Sequence[str | float] | None = None) -> Call[AiCropResult]:
     """Smart crop (图片智能裁剪); ``ratios``: up to five width/height ratios, e.g. ``["1", "2.35"]``."""
     text: str | None = None
     if ratios is not None:
