@@ -95,7 +95,7 @@ def _violations_in(source: str, name: str = "<snippet>") -> list[str]:
                       for alias in node.names if f"{node.module}.{alias.name}" in FORBIDDEN_NAMES]
         for module in modules:
             if any(module == f or module.startswith(f + ".") for f in FORBIDDEN_IMPORTS):
-                found.append(f"{name}:{node.lineno} imports {module}")
+                found.append(f"{name}:{getattr(node, 'lineno', '?')} imports {module}")
         if isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load):
             dotted = _dotted(node)
             if dotted is not None and dotted not in aliases and resolve(dotted) in FORBIDDEN_NAMES:
@@ -228,7 +228,7 @@ def test_test_modules_import_shared_helpers_by_name_not_through_tests() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            offenders += [f"{path.relative_to(ROOT)}:{node.lineno}" for name in names
+            offenders += [f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}" for name in names
                           if name == "tests" or name.startswith("tests.")]
     assert offenders == []
     assert not (ROOT / "tests" / "__init__.py").exists()

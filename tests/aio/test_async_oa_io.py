@@ -130,7 +130,9 @@ def test_images_from_files_and_async_paging_of_drafts(sandbox: WeChatSandbox,
 
 def test_image_methods_are_one_declaration_for_every_facade() -> None:
     assert vars(AsyncMiniProgram).keys().isdisjoint({"ai_crop", "scan_qr_code", "ocr_id_card"})
-    assert AsyncOfficialAccount.scan_qr_code.__wrapped__ is AsyncMiniProgram.scan_qr_code.__wrapped__
+    wrapped = [getattr(cls.scan_qr_code, "__wrapped__") for cls in (AsyncOfficialAccount,
+                                                                     AsyncMiniProgram)]
+    assert wrapped[0] is wrapped[1]
 
 
 def test_the_async_message_server_keeps_the_token_for_check_signature(

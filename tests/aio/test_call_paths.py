@@ -131,7 +131,8 @@ def outcome(run: Callable[[], Any]) -> tuple[str, object]:
 def reference(world: World, call: Call[Any]) -> Any:
     """``run_call`` driven from its first effect, as a loop that knows no shortcut."""
     transport = RetryingTransport(world, RETRY, sleep=world.sleep, rng=lambda: 0.0)
-    providers = {"access_token": world, "app_secret": SecretProvider("APPSECRET", "app secret")}
+    providers: dict[str, Any] = {"access_token": world,
+                                 "app_secret": SecretProvider("APPSECRET", "app secret")}
     effects = run_call(call)
     answer: Any = None
     try:
@@ -142,7 +143,7 @@ def reference(world: World, call: Call[Any]) -> Any:
             elif isinstance(effect, NeedCredential):
                 answer = providers[effect.kind].get()
             elif isinstance(effect, Invalidate):
-                answer = providers[effect.kind].invalidate(effect.stale)  # type: ignore[func-returns-value]
+                answer = providers[effect.kind].invalidate(effect.stale)
             elif isinstance(effect, Pause):
                 answer = world.sleep(effect.seconds)  # type: ignore[func-returns-value]
     except StopIteration as done:

@@ -152,7 +152,7 @@ def test_a_store_is_taken_as_async_run_off_the_loop_or_refused() -> None:
     own = _OwnAsyncStore()
     assert as_async_credential_store(own) is own
     with pytest.raises(UsageError, match="needs get, put, delete and keys"):
-        as_async_credential_store(object())
+        as_async_credential_store(object())  # type: ignore[arg-type]  # wrong on purpose: refused at run time
 
 
 def test_sync_and_async_components_share_one_component_token_through_redis(

@@ -73,7 +73,9 @@ def test_component_oauth_url_carries_the_component_appid() -> None:
 
 @pytest.mark.parametrize(("build", "field"), [
     (lambda: authorization.login_page_url(CAPPID, "pre", "ftp://x"), "redirect_uri"),
-    (lambda: authorization.login_page_url(CAPPID, "pre", "https://x", auth_type=4), "auth_type"),
+    (lambda: authorization.login_page_url(CAPPID, "pre", "https://x",
+                                          auth_type=4),  # type: ignore[arg-type]  # wrong on purpose: refused at run time
+     "auth_type"),
     (lambda: authorization.login_page_url(CAPPID, "", "https://x"), "pre_auth_code"),
     (lambda: authorization.bind_component_url(CAPPID, "p", "https://x", category_id_list=[]),
      "category_id_list"),
@@ -81,7 +83,8 @@ def test_component_oauth_url_carries_the_component_appid() -> None:
     (lambda: authorization.get_authorizer_list(CAPPID, -1), "offset"),
     (lambda: authorization.set_authorizer_option(CAPPID, "wx1", "location_report", "3"),
      "option_value"),
-    (lambda: authorization.get_authorizer_option(CAPPID, "wx1", "colour"), "option_name"),
+    (lambda: authorization.get_authorizer_option(CAPPID, "wx1", "colour"),  # type: ignore[arg-type]  # wrong on purpose: refused at run time
+     "option_name"),
     (lambda: authorization.query_auth(CAPPID, ""), "authorization_code"),
     (lambda: tokens.fetch_component_access_token(CAPPID, ""), "component_verify_ticket"),
     (lambda: oauth.jscode2session(CAPPID, "wx1", ""), "js_code"),

@@ -5,6 +5,7 @@ pinned (only it; the replacement boundaries use the real hash) to force the coll
 from __future__ import annotations
 
 import email
+import email.message
 import email.policy
 import hashlib
 from types import SimpleNamespace
@@ -33,7 +34,13 @@ def _sha256(data: bytes = b"") -> Any:
 def _parts(body: bytes, content_type: str) -> list[bytes]:
     message = email.message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n"
                                        + body, policy=email.policy.HTTP)
-    return [part.get_payload(decode=True) for part in message.iter_parts()]  # type: ignore[attr-defined]
+    assert isinstance(message, email.message.EmailMessage)  # what a modern policy builds
+    payloads = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        payloads.append(payload)
+    return payloads
 
 
 def test_a_boundary_found_in_a_file_or_a_field_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,7 @@ from wxcore.adapters.cassette.multipart import parse_multipart  # noqa: E402
 FAST = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
-text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
 
 
 @FAST

@@ -1,7 +1,7 @@
 """Typing is tested: the installed package (the core and ``wxcore.adapters``), the example
-apps and the benchmarks pass ``mypy --strict`` for the oldest Python wxcore supports, and
-users' type checkers see the facade methods' real parameter and result types (sync and async,
-from one declaration)."""
+apps and the benchmarks pass ``mypy --strict`` for the oldest Python wxcore supports, the
+tests pass mypy's default mode, and users' type checkers see the facade methods' real
+parameter and result types (sync and async, from one declaration)."""
 
 from __future__ import annotations
 
@@ -41,13 +41,17 @@ def package_tree(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return tree
 
 
-def run_mypy(*args: str, path: pathlib.Path | str | None = None) -> tuple[str, int]:
+def run_mypy(*args: str, path: pathlib.Path | str | None = None, strict: bool = True,
+             cache: str = ".mypy_cache") -> tuple[str, int]:
+    """mypy's output and status; ``cache``: a cache of its own for other options (mypy's
+    cache holds one set of options, so strict and non-strict runs would undo each other's)."""
     env_path = os.environ.get("MYPYPATH")
     try:
         if path is not None:
             os.environ["MYPYPATH"] = str(path)
         stdout, stderr, status = mypy_api.run(
-            ["--strict", "--no-error-summary", "--cache-dir", str(ROOT / ".mypy_cache"), *args])
+            [*(["--strict"] if strict else []), "--no-error-summary",
+             "--cache-dir", str(ROOT / cache), *args])
     finally:
         if env_path is None:
             os.environ.pop("MYPYPATH", None)
@@ -112,6 +116,30 @@ def test_the_example_apps_and_benchmarks_pass_mypy_strict(package_tree: pathlib.
                               "--python-version", oldest_supported_python(),
                               *map(str, folders), str(ROOT / "benchmarks"),
                               path=os.pathsep.join(map(str, bases)))
+    assert status == 0, output
+
+
+#: The folders of tests/ with test modules; each is checked with its own folder first on the
+#: path, as pytest imports them (a folder's conftest and helper modules by their bare names).
+TEST_FOLDERS = sorted({path.parent.relative_to(ROOT).as_posix()
+                       for path in (ROOT / "tests").rglob("*.py")})
+
+
+@pytest.mark.parametrize("folder", TEST_FOLDERS)
+def test_the_tests_pass_mypy(package_tree: pathlib.Path, tmp_path: pathlib.Path,
+                             folder: str) -> None:
+    """The tests themselves type-check (mypy's default, non-strict mode: annotated functions
+    are checked, unannotated fixtures are not), so a test cannot call an API with arguments
+    its own signature refuses without saying so: calls wrong on purpose go through ``Any``
+    or carry an ignore naming why. Checked on the Python running the tests."""
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\nexplicit_package_bases = True\n"
+                      "[mypy-django.*,wechatpy.*]\nignore_missing_imports = True\n")
+    bases = [ROOT / folder, package_tree, ROOT / "tests", ROOT / "examples", ROOT / "benchmarks"]
+    files = sorted(str(path) for path in (ROOT / folder).glob("*.py"))
+    output, status = run_mypy("--config-file", str(config), "--follow-imports=silent", *files,
+                              path=os.pathsep.join(map(str, bases)), strict=False,
+                              cache=".mypy_cache/tests")
     assert status == 0, output
 
 

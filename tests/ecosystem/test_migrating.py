@@ -27,7 +27,7 @@ def rows() -> list[tuple[str, str, str]]:
 def resolve(name: str) -> object:
     """``Class.method`` for a top-level wxcore name, else ``package.module[.Class].attr``."""
     head, *rest = name.split(".")
-    if head in wxcore._LAZY_NAMES:
+    if head in vars(wxcore)["_LAZY_NAMES"]:
         target: object = getattr(wxcore, head)
     else:
         parts = name.split(".")

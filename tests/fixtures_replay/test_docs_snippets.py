@@ -66,7 +66,7 @@ def standalone(marker: str) -> str:
 def test_every_python_snippet_is_one_these_tests_run() -> None:
     python = snippets("python")
     files = [c for c in python if file_name(c)]
-    assert sorted(map(file_name, files)) == ["myapp/login.py", "tests/test_login.py",
+    assert sorted(str(file_name(c)) for c in files) == ["myapp/login.py", "tests/test_login.py",
                                              "tests/test_login_async.py"]
     others = [c for c in python if not file_name(c)]
     assert sorted(others) == sorted([standalone("CassetteTransport("), standalone("import vcr"),
@@ -139,7 +139,7 @@ def test_the_mismatch_report_shown_is_what_replay_prints() -> None:
 def test_the_vcrpy_snippets_record_without_secrets_and_configure_vcr(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         sandbox_server: SandboxServer) -> None:
-    import vcr
+    import vcr  # type: ignore[import-untyped]  # vcrpy ships no types
 
     # The snippet's client makes its default transport, so that is the one aimed.
     run_standalone("import vcr", "wxcore.adapters.urllib3_transport.Urllib3Transport",

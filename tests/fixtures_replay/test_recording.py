@@ -25,6 +25,7 @@ from wxcore.adapters.cassette import (
     load_cassette,
     replay_client,
 )
+from wxcore.adapters.cassette.model import Interaction, RecordedResponse
 from wxcore.adapters.client import Client
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import (
@@ -67,6 +68,13 @@ class Spy:
 
     def close(self) -> None:
         self.inner.close()
+
+
+def answer_json(interaction: Interaction) -> Any:
+    """The JSON body of a recorded answer."""
+    response = interaction.response
+    assert isinstance(response, RecordedResponse) and response.body is not None
+    return response.body.json
 
 
 def scenario(mp: MiniProgram, js_code: str, phone: str) -> list[object]:
@@ -117,14 +125,16 @@ def test_a_recorded_cassette_holds_no_secret_used_or_seen(tmp_path: Path) -> Non
     # Placeholders are stable: the token handed out again after the forced refresh keeps
     # the placeholder it got the first time.
     cassette = load_cassette(path)
-    stable_answers = [i.response.body.json["access_token"] for i in cassette.interactions
+    stable_answers = [answer_json(i)["access_token"] for i in cassette.interactions
                       if i.request.path == "/cgi-bin/stable_token"]
     assert all(is_placeholder(v) for v in stable_answers)
     assert len(set(stable_answers)) == len(stable_answers) - 1
 
     # The redacted cassette still replays the whole scenario through the real client path.
     with replay_client(MiniProgram, path, tokens="fetch") as mp:
-        replayed = scenario(mp, cassette.values["js_code"], cassette.values["phone_code"])
+        values = cassette.values
+        assert isinstance(values, dict)
+        replayed = scenario(mp, values["js_code"], values["phone_code"])
         mp.transport.assert_all_used()  # type: ignore[attr-defined]
     assert [type(r) for r in replayed] == [type(r) for r in results]
     session = replayed[4]
@@ -199,9 +209,11 @@ def test_a_secret_is_scrubbed_from_text_bodies_headers_and_escaped_json() -> Non
         fetch_access_token("wx1"))
     assert result.access_token == token
     recorded = recorder.cassette().interactions[0].response
+    assert isinstance(recorded, RecordedResponse)
     assert recorded.body is not None and isinstance(recorded.body.text, str)  # \/ is not compact
     dumped = msgspec.json.encode(recorder.cassette()).decode()
-    assert "Zx" not in dumped and "date" not in recorded.headers  # type: ignore[operator]
+    assert "Zx" not in dumped
+    assert isinstance(recorded.headers, dict) and "date" not in recorded.headers
     assert recorded.body.text.count("<redacted:access_token:1>") == 2
 
 
@@ -238,6 +250,7 @@ def test_multipart_uploads_are_recorded_readably_and_matched_by_content() -> Non
     recorder.send(call.request)
     cassette = recorder.cassette()
     parts = cassette.interactions[0].request.body.multipart  # type: ignore[union-attr]
+    assert isinstance(parts, list)
     assert [(p.name, p.filename, p.content_type) for p in parts] == [
         ("description", None, None), ("media", "cat.jpg", "image/jpeg")]
     assert parts[0].text == '{"title":"cat"}'

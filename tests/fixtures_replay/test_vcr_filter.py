@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-import vcr
+import vcr  # type: ignore[import-untyped]  # vcrpy ships no types
 
 from wxcore.miniprogram.login import Code2SessionResult
 from wxcore.tokens import fetch_access_token, fetch_stable_access_token

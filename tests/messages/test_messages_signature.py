@@ -88,9 +88,14 @@ def test_verify_request_checks_window_signature_and_nonce_hook() -> None:
 
 def test_nonce_hook_not_called_for_forged_requests() -> None:
     called: list[str] = []
+
+    def seen(nonce: str) -> bool:
+        called.append(nonce)
+        return False
+
     query = {"signature": "0" * 40, "timestamp": TS, "nonce": NONCE}
     with pytest.raises(SignatureError):
-        verify_request(TOKEN, query, now=1700000000, nonce_seen=lambda n: called.append(n) or False)
+        verify_request(TOKEN, query, now=1700000000, nonce_seen=seen)
     assert called == []
 
 

@@ -56,9 +56,9 @@ def _snippet() -> tuple[str, set[int]]:
         for spelling in {name, WECHAT_EVENT_NAMES.get(name, name)}:
             add(f'event("{spelling}")', cls.__name__, "Reply | None")
             add(f'event("{spelling}", key="k")', _wrong_class(cls, EVENT_TYPES).__name__, wrong=True)
-    for name, cls in COMPONENT_TYPES.items():
-        add(f'info("{name}")', cls.__name__)
-        add(f'info("{name}")', _wrong_class(cls, COMPONENT_TYPES).__name__, wrong=True)
+    for name, push in COMPONENT_TYPES.items():
+        add(f'info("{name}")', push.__name__)
+        add(f'info("{name}")', _wrong_class(push, COMPONENT_TYPES).__name__, wrong=True)
     add('message("text")', "BaseMessage")  # a supertype is fine
     add('message("text")', "TextMessage", "int", wrong=True)  # not a reply
     add('event("*")', "AnyEvent")

@@ -315,7 +315,8 @@ USAGE_ERRORS: list[tuple[str, Callable[[], object], str]] = [
     ("state1_version", lambda: updatable.set_updatable_msg("A", 1, path="p",
                                                            version_type="beta"),
      "version_type must be one of"),
-    ("state_unknown", lambda: updatable.set_updatable_msg("A", 2), "target_state"),
+    ("state_unknown", lambda: updatable.set_updatable_msg("A", 2),  # type: ignore[arg-type]  # wrong on purpose: refused at run time
+     "target_state"),
     ("subscribe_no_data", lambda: subscribe.send_subscribe_message(OPENID, "T", {}),
      "at least one"),
     ("subscribe_thing_long", lambda: subscribe.send_subscribe_message(

@@ -50,7 +50,7 @@ def test_a_block_aligned_plaintext_gets_a_full_padding_block() -> None:
 
 
 def test_phone_number_of_the_older_flow() -> None:
-    phone = {"phoneNumber": "+85261234567", "purePhoneNumber": "61234567", "countryCode": "852",
+    phone: dict[str, object] = {"phoneNumber": "+85261234567", "purePhoneNumber": "61234567", "countryCode": "852",
              "watermark": {"timestamp": 1700000000, "appid": APPID}}
     info = datacrypt.decrypt_phone_number(APPID, SESSION_KEY, encrypt(phone), IV)
     assert (info.phoneNumber, info.countryCode) == ("+85261234567", "852")

@@ -159,7 +159,8 @@ def test_another_push_is_not_a_media_check() -> None:
     (wxacode.get_wxacode_unlimited("a"), 45009, QuotaError),
     (security.msg_sec_check("o", "x", 1), -1, SystemBusyError),
 ])
-def test_documented_errcodes_raise_typed_errors(call, errcode: int, expected: type) -> None:  # type: ignore[no-untyped-def]
+def test_documented_errcodes_raise_typed_errors(call, errcode: int,  # type: ignore[no-untyped-def]
+                                                expected: type[APIError]) -> None:
     body = {"errcode": errcode, "errmsg": "failed rid: 65f6a1b2-1a2b3c4d-5e6f7a8b"}
     with pytest.raises(expected) as caught:
         call.parse(answer(body))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import pytest
 import redis
@@ -66,8 +67,9 @@ def test_wx_config_checks(kwargs: dict[str, object], named: str) -> None:
 
 # Same page, appendix 4 (card extension fields): the documented values and the string that
 # their sorted values make.
-CARD = {"code": "1434008071", "timestamp": 1404896688, "card_id": "pjZ8Yt1XGILfi-FUsewpnnolGgZk",
-        "api_ticket": "ojZ8YtyVyr30HheH3CM73y7h4jJE", "nonce_str": "123"}
+CARD: dict[str, Any] = {"code": "1434008071", "timestamp": 1404896688,
+                        "card_id": "pjZ8Yt1XGILfi-FUsewpnnolGgZk",
+                        "api_ticket": "ojZ8YtyVyr30HheH3CM73y7h4jJE", "nonce_str": "123"}
 CARD_STRING = "12314048966881434008071ojZ8YtyVyr30HheH3CM73y7h4jJEpjZ8Yt1XGILfi-FUsewpnnolGgZk"
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import msgspec
 import pytest
 
+from wxcore.endpoint import Call
 from wxcore.errors import TokenInvalidError, UsageError
 from wxcore.http import Response, bind
 from wxcore.officialaccount import oauth
@@ -78,10 +80,10 @@ def test_code_exchange_request_leaves_the_secret_to_bind() -> None:
     assert "the-app-secret" not in repr(bound)
 
 
-def _run(call: object, answer: dict[str, object]) -> tuple[list[object], object]:
+def _run(call: Call[Any], answer: dict[str, object]) -> tuple[list[object], object]:
     """Drive run_call by hand: the effects it yields and what it returns."""
     effects: list[object] = []
-    generator = run_call(call)  # type: ignore[arg-type]
+    generator = run_call(call)
     reply: object = None
     try:
         while True:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -38,7 +39,7 @@ def callback_args(callback: str) -> dict[str, str]:
     return dict(parse_qsl(parts.query))
 
 
-def login(oa: OfficialAccount, sandbox: WeChatSandbox, user: str = "alice", **kw: str):  # type: ignore[no-untyped-def]
+def login(oa: OfficialAccount, sandbox: WeChatSandbox, user: str = "alice", **kw: Any):  # type: ignore[no-untyped-def]
     """Run the whole flow: redirect, the user agrees, the callback, the profile."""
     redirect = oa.authorize_userinfo(CALLBACK, **kw)
     assert isinstance(redirect, Redirect)
@@ -235,7 +236,8 @@ def test_users_shared_through_redis(sandbox: WeChatSandbox, clock, redis_url: st
         assert isinstance(info, oauth.UserInfoResult)
         redis_key = f"wxcore:{app.appid}:user_token:{info.openid}"
         assert 29 * 86400 < client.ttl(redis_key) <= 30 * 86400
-        assert b"82_" in client.get(redis_key)  # kept in Redis (which holds it, by design)
+        kept = client.get(redis_key)  # kept in Redis (which holds it, by design)
+        assert isinstance(kept, bytes) and b"82_" in kept
         assert one.authorize_userinfo(CALLBACK, openid=info.openid).nickname == "hana"  # type: ignore[union-attr]
         assert sandbox.calls[EXCHANGE] == 1
     finally:

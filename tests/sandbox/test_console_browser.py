@@ -21,6 +21,7 @@ from sandboxkit import AES_KEY, TOKEN, Control, LiveMessageServer
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
 from wxcore.adapters.sandbox.core import SNAPSHOTS
+from wxcore.messages import TextMessage
 from wxcore.adapters.transport import Urllib3Transport
 
 if TYPE_CHECKING:
@@ -162,7 +163,8 @@ def test_console_sends_a_push_and_shows_the_reply(
     click(By.ID, "push-send")
     wait.until(lambda d: "you said: hello from the console" in text_of("push-result"))
     assert "signature ok" in text_of("push-result") and "HTTP 200" in text_of("push-result")
-    assert message_server.received[-1].Content == "hello from the console"
+    received = message_server.received[-1]
+    assert isinstance(received, TextMessage) and received.Content == "hello from the console"
 
     # A fault from the form: a bad one is refused with the reason, a good one is listed.
     Select(driver.find_element(By.ID, "fault-kind")).select_by_value("slow")

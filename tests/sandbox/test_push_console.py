@@ -11,11 +11,13 @@ from wxcore.adapters.sandbox import SandboxServer, WeChatSandbox
 from wxcore.adapters.transport import Urllib3Transport
 from wxcore.messages import (
     ClickEvent,
+    ComponentVerifyTicketPush,
     LocationEvent,
     MediaCheckEvent,
     ScanEvent,
     SubscribeEvent,
     TemplateSendJobFinishEvent,
+    TextMessage,
     UnsubscribeEvent,
 )
 
@@ -46,7 +48,8 @@ def test_text_push_gets_the_reply_decrypted_and_parsed(pushing: Control, served:
         assert "<Encrypt>" in outcome["reply_body"] and "you said" not in outcome["reply_body"]
     else:
         assert outcome["encrypted"] is False and outcome["signature_ok"] is None
-    assert message_server.received[-1].Content == "你好 ]]>"  # type: ignore[attr-defined]
+    received = message_server.received[-1]
+    assert isinstance(received, TextMessage) and received.Content == "你好 ]]>"
     history = pushing.ok("/sandbox/state")["pushes"]["history"]
     assert history[0]["seq"] == outcome["seq"] and history[0]["reply_fields"] == fields
 
@@ -99,8 +102,9 @@ def test_component_ticket_push(control: Control, message_server: LiveMessageServ
     outcome = control.ok("/sandbox/push", {"kind": "component_ticket", "ticket": "ticket@@@xyz"})
     assert outcome["reply"] == "success"
     pushed = message_server.received[-1]
-    assert pushed.ComponentVerifyTicket == "ticket@@@xyz"  # type: ignore[attr-defined]
-    assert pushed.AppId == WeChatSandbox.DEFAULT_APPID  # type: ignore[attr-defined]
+    assert isinstance(pushed, ComponentVerifyTicketPush)
+    assert pushed.ComponentVerifyTicket == "ticket@@@xyz"
+    assert pushed.AppId == WeChatSandbox.DEFAULT_APPID
 
 
 def test_wrong_token_shows_the_servers_refusal(control: Control,

@@ -49,7 +49,8 @@ class Workers:
             while int(rdb.get(run + ":ready") or 0) < len(procs):
                 dead = [p for p in procs if p.poll() is not None]
                 if dead:
-                    raise AssertionError(f"a worker died during start-up: {dead[0].stderr.read()}")
+                    output = dead[0].stderr.read() if dead[0].stderr else ""
+                    raise AssertionError(f"a worker died during start-up: {output}")
                 if time.monotonic() > deadline:
                     raise AssertionError("workers did not get ready")
                 time.sleep(0.01)

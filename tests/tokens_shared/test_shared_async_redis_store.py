@@ -97,6 +97,7 @@ def test_an_async_holder_past_its_lease_does_not_release_the_next_holders(
                 assert quick_lease.__enter__() is True  # a sync process takes it over
                 owner = rdb.get(KEY + ":lock")
             assert rdb.get(KEY + ":lock") == owner  # slow let go without deleting it
+            assert owner is None or isinstance(owner, bytes)
             return owner
 
     with caplog.at_level(logging.WARNING, "wxcore.tokens.redis"):
@@ -157,7 +158,8 @@ def test_sync_threads_wait_for_an_async_holders_token(rdb: redis.Redis,
         async with AsyncRedisTokenStore(redis_url) as store:
             provider = AsyncCachedTokenProvider(slow_fetch, key=KEY, store=store)
             token = await provider.get()
-            await asyncio.to_thread(lambda: [t.join() for t in threads])
+            for thread in threads:
+                await asyncio.to_thread(thread.join)
             return token.value
 
     assert asyncio.run(main()) == "81_async_fetch"

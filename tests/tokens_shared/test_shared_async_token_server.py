@@ -19,7 +19,6 @@ from wxcore.adapters.aiohttp_transport import AiohttpTransport
 from wxcore.adapters.async_miniprogram import AsyncMiniProgram
 from wxcore.adapters.async_officialaccount import AsyncOfficialAccount
 from wxcore.adapters.async_token_remote import AsyncRemoteTokenProvider
-from wxcore.adapters.async_transport import AsyncTransport
 from wxcore.adapters.client import Client
 from wxcore.adapters.httpx_transport import HttpxAsyncTransport
 from wxcore.adapters.sandbox import AsyncSandboxTransport, Fault, SandboxTransport, WeChatSandbox
@@ -30,7 +29,7 @@ SECRET = "s3cret-shared-by-the-fleet"
 STABLE = "/cgi-bin/stable_token"
 TICKET = "/cgi-bin/ticket/getticket"
 
-TRANSPORTS: dict[str, Callable[..., AsyncTransport]] = {
+TRANSPORTS: dict[str, Callable[..., AiohttpTransport | HttpxAsyncTransport]] = {
     "aiohttp": AiohttpTransport.for_base_url,
     "httpx": HttpxAsyncTransport.for_base_url,
 }

@@ -209,8 +209,9 @@ def test_cli_reads_secrets_from_the_environment_and_config_never_argv(
         ("wxccc", "secret-c", "stable")]
     with pytest.raises(cli.ConfigError, match="WXCORE_APP_SECRET_wxddd"):
         cli.load_apps(_args("--app", "wxddd"), {})
-    help_text = build_parser()._subparsers._group_actions[0].choices[  # type: ignore[union-attr]
-        "token-server"].format_help()
+    commands = next(action for action in build_parser()._actions
+                    if isinstance(action, argparse._SubParsersAction))
+    help_text = commands.choices["token-server"].format_help()
     assert "secret-a" not in help_text and "--secret " not in help_text
 
 
