@@ -66,16 +66,21 @@ def test_the_async_flow_from_nothing_to_the_profile_refresh_and_back(
         seen: list[Any] = []
         args = callback(sandbox, await aoa.authorize_userinfo(CALLBACK), "alice")
         info = await aoa.authorize_userinfo(CALLBACK, args["code"], args["state"])
+        assert isinstance(info, oauth.UserInfoResult)
         seen.append(info)
         again = await aoa.authorize_userinfo(CALLBACK, openid=info.openid)  # a returning user
+        assert isinstance(again, oauth.UserInfoResult)
         seen.append((again.nickname, sandbox.calls[EXCHANGE], sandbox.calls[REFRESH]))
         # the same callback reloaded: its code is spent, the kept token answers instead
         reloaded = await aoa.authorize_userinfo(CALLBACK, args["code"], args["state"],
                                                 openid=info.openid)
+        assert isinstance(reloaded, oauth.UserInfoResult)
         seen.append(reloaded.nickname)
         clock.advance(7200)  # the web token expired: the refresh token renews it, once
         await aoa.authorize_userinfo(CALLBACK, openid=info.openid)
-        seen.append((await aoa.authorize_userinfo(CALLBACK, openid=info.openid)).nickname)
+        latest = await aoa.authorize_userinfo(CALLBACK, openid=info.openid)
+        assert isinstance(latest, oauth.UserInfoResult)
+        seen.append(latest.nickname)
         seen.append((sandbox.calls[EXCHANGE], sandbox.calls[REFRESH]))
         clock.advance(30 * 86400)  # the refresh token died too: back through WeChat
         seen.append(await aoa.authorize_userinfo(CALLBACK, openid=info.openid))
@@ -101,7 +106,9 @@ def test_wechats_refusals_are_caught_inside_the_awaited_flow(
     async def flow() -> list[Any]:
         args = callback(sandbox, await aoa.authorize_userinfo(CALLBACK), "bob")
         info = await aoa.authorize_userinfo(CALLBACK, args["code"], args["state"])
+        assert isinstance(info, oauth.UserInfoResult)
         kept = await aoa.web_auth().store.load(info.openid)
+        assert kept is not None
         del oa_oauth.oauth_state(sandbox).by_access[kept.access_token]  # 40001 from now on
         early = await aoa.authorize_userinfo(CALLBACK, openid=info.openid)
         renewed = await aoa.web_auth().store.load(info.openid)
@@ -158,6 +165,7 @@ def test_sync_and_async_processes_share_users_through_redis(
                 # ...the callback lands on the sync worker, which keeps the token in Redis
                 info = await asyncio.to_thread(sync_oa.authorize_userinfo, CALLBACK,
                                                args["code"], args["state"])
+                assert isinstance(info, oauth.UserInfoResult)
                 clock.advance(7200)  # expired: the async worker refreshes what sync stored
                 again = await aoa.authorize_userinfo(CALLBACK, openid=info.openid)
                 ttl = await store.client.ttl(f"wxcore:{app.appid}:user_token:{info.openid}")
