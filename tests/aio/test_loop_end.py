@@ -5,6 +5,7 @@ WeChat is reached) on the default transport (aiohttp). Their stderr must be empt
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -92,3 +93,51 @@ def test_a_client_never_closed_leaves_nothing_open_across_two_loops(
     assert child.returncode == 0, child.stderr
     assert child.stdout.split() == ["AiohttpTransport", "True", "True"]
     assert child.stderr == ""
+
+
+class Resource:
+    """A stand-in with a session's shape that records how often it was closed."""
+
+    def __init__(self) -> None:
+        self.closes = 0
+
+    @property
+    def closed(self) -> bool:
+        return self.closes > 0
+
+    async def close(self) -> None:
+        self.closes += 1
+
+
+def test_close_with_loop_closes_each_open_resource_once_as_its_loop_ends() -> None:
+    import gc
+    import weakref
+
+    from wxcore.adapters.loop_end import close_with_loop
+
+    kept, closed_early = Resource(), Resource()
+    seen: list[bool] = []
+
+    async def main() -> None:
+        dropped = Resource()
+        for resource in (kept, closed_early, dropped):
+            close_with_loop(resource)
+        close_with_loop(kept)  # registered twice: still closed once
+        await closed_early.close()
+        gone = weakref.ref(dropped)
+        del dropped, resource
+        gc.collect()
+        # held weakly: registering does not keep a dropped resource alive
+        seen.extend([gone() is None, kept.closed])
+
+    asyncio.run(main())
+    assert seen == [True, False]  # and nothing is closed before the loop ends
+    assert (kept.closes, closed_early.closes) == (1, 1)
+
+    later = Resource()
+
+    async def again() -> None:
+        close_with_loop(later)
+
+    asyncio.run(again())  # a second loop has its own closer
+    assert later.closes == 1 and kept.closes == 1
