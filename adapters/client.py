@@ -35,7 +35,7 @@ from wxcore.policy import (
 from wxcore.redact import redact_url
 from wxcore.tokens import Token
 
-from wxcore.adapters.deadline import deadline
+from wxcore.adapters.deadline import close_deadline, open_deadline
 from wxcore.adapters.retry import DEFAULT_RETRY_POLICY, RetryingTransport, RetryPolicy
 from wxcore.adapters.stores import token_key
 from wxcore.adapters.tokens import (
@@ -286,8 +286,14 @@ class Client(ClientBase[TokenProvider, TokenStore]):
     def call(self, call: Call[T]) -> T:
         """Send ``call`` with the right credential and return its typed result, within the
         retry policy's ``deadline`` (every send, resend, pause and token fetch included)."""
-        with deadline(self._deadline):
+        limit = self._deadline
+        if limit is None:  # no deadline to set: no context variable touched
             return self._drive(call)
+        opened = open_deadline(limit)
+        try:
+            return self._drive(call)
+        finally:
+            close_deadline(opened)
 
     def _drive(self, call: Call[T]) -> T:
         if call.credential is not None:  # a user's own token: the policy from the start

@@ -107,6 +107,9 @@ class ClientMethod(Generic[P, T]):
     """A descriptor whose method is made once per client class (sync or async by the
     class's ``call``) by :meth:`_make`; read from a class, it gives the plain function."""
 
+    #: Whether the method made for a client class is set on that class (see :meth:`__get__`).
+    cache_on_class = False
+
     def __init__(self, name: str, doc: str | None) -> None:
         self.name = name
         self.__doc__ = doc
@@ -134,6 +137,11 @@ class ClientMethod(Generic[P, T]):
         function = self._functions.get(kind)
         if function is None:
             function = self._functions[kind] = self._make(kind)
+            if self.cache_on_class and self.name not in vars(kind):
+                # The plain function on the client class itself shadows this descriptor from
+                # now on: a call then costs what any method's does (no __get__, no bound
+                # method made by hand). The declaration stays where it was written.
+                setattr(kind, self.name, function)
         if client is None:  # read from the class: the plain function, as for any method
             return function
         return MethodType(function, client)
@@ -164,9 +172,13 @@ class FacadeMethod(ClientMethod[P, T]):
 
     Built by :func:`method` or :func:`lazy_method`; the methods themselves are made once per facade class (sync or
     async by the class's ``call``), carry the builder's name, docstring and signature (for
-    ``help()``, ``inspect.signature`` and documentation tools), and cost one bound-method
-    object per attribute read, like any Python method.
+    ``help()``, ``inspect.signature`` and documentation tools), and are then set on that
+    client class as plain functions, so later reads and calls cost what any Python method's
+    do. (A subclass made afterwards inherits them: it should keep its parent's kind of
+    ``call``, sync or async, as any subclass of a client does.)
     """
+
+    cache_on_class = True
 
     def __init__(self, builder: Callable[..., Call[T]] | None, binder: Binder[Any] | None = None,
                  *, find_builder: Callable[[], Callable[..., Call[T]]] | None = None) -> None:

@@ -124,22 +124,28 @@ class Response(msgspec.Struct, frozen=True, kw_only=True):
         return f"Response(status={self.status}, {len(self.body)} bytes, {self.content_type or '-'})"
 
 
-_DROP_UNRESERVED = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                          "0123456789_.-~")
-
-
-def _quote(value: str) -> str:
-    # Most WeChat query values (appids, openids, codes, tokens) need no escaping: skip quote().
-    # Deleting the unreserved characters in one C-level pass is the cheapest test found (a
-    # 130-character token: a third of a regex match, a fifth of a per-character set test).
-    if (value.isascii() and value.isidentifier()) or not value.translate(_DROP_UNRESERVED):
-        return value  # parameter names and most codes pass the first (cheapest) test
-    return quote(value, safe="")
+#: The bytes RFC 3986 leaves unescaped in a query value (``quote(v, safe="")`` keeps them).
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+#: ``_SEPARATORS[n]``: what is left of ``n`` pairs of unreserved text joined as ``k=v&k=v``
+#: once the unreserved bytes are deleted.
+_SEPARATORS = tuple(b"&".join([b"="] * n) for n in range(33))
 
 
 def encode_query(query: Iterable[tuple[str, str]]) -> str:
-    """Percent-encode ``query`` pairs as ``a=1&b=2`` (RFC 3986: spaces as ``%20``)."""
-    return "&".join([f"{_quote(k)}={_quote(v)}" for k, v in query])
+    """Percent-encode ``query`` pairs as ``a=1&b=2`` (RFC 3986: spaces as ``%20``), exactly
+    as ``urllib.parse.urlencode(query, quote_via=quote, safe="")`` does."""
+    # Most WeChat query values (appids, openids, codes, tokens) need no escaping at all. Join
+    # the pairs as they are and delete every unreserved byte in one C-level pass over the
+    # whole text (a 256-entry table, no per-value Python call): if only the n "=" and n-1
+    # "&" that joined them are left, in that order, no name or value held anything to
+    # escape (a non-ASCII character leaves bytes above 0x7f), and the text is the encoding.
+    pairs = query if type(query) is tuple else tuple(query)
+    text = "&".join([f"{k}={v}" for k, v in pairs])
+    n = len(pairs)
+    left = text.encode("utf-8", "surrogatepass").translate(None, _UNRESERVED)
+    if n < len(_SEPARATORS) and left == _SEPARATORS[n]:
+        return text
+    return "&".join([f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs])
 
 
 def bind(request: Request, secret: str) -> Request:
