@@ -93,6 +93,8 @@ class RetryRules:
     """The retry decisions both retrying transports (sync, async) share: what is retried,
     how long to wait, when to stop, how a retry is logged -- as tenacity arguments."""
 
+    __slots__ = ("policy", "_rng", "resent_statuses")
+
     def __init__(self, policy: RetryPolicy, rng: Callable[[], float]) -> None:
         self.policy = policy
         self._rng = rng
@@ -154,6 +156,8 @@ class RetryingTransport(RetryRules):
     ``sleep`` is how waiting happens (``time.sleep`` by default); tests pass a recorder so
     they run instantly and can assert the waits. ``rng`` supplies the jitter.
     """
+
+    __slots__ = ("inner", "_sleep")
 
     def __init__(
         self,

@@ -57,6 +57,8 @@ class HostRoutes:
     in the map is reached directly over HTTPS.
     """
 
+    __slots__ = ("routes", "_default", "_plans", "_lock")
+
     def __init__(self, base_urls: Mapping[str, Sequence[str]] | None = None) -> None:
         routes = {API_HOST: WECHAT_API_BASES} if base_urls is None else base_urls
         self.routes: dict[str, tuple[str, ...]] = {

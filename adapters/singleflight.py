@@ -40,6 +40,8 @@ class _Flight(Generic[T]):
 class SingleFlight(Generic[T]):
     """Runs one function at a time for ``what`` (named in errors); see the module docstring."""
 
+    __slots__ = ("what", "wait_timeout", "_guard", "_flight")
+
     def __init__(self, what: str, wait_timeout: float) -> None:
         self.what = what
         self.wait_timeout = wait_timeout

@@ -35,6 +35,7 @@ from wxcore.tokens import (
     fetch_access_token,
     fetch_stable_access_token,
     fetch_ticket,
+    refresh_margin,
     token_from_result,
 )
 
@@ -136,6 +137,8 @@ class MemoryTokenStore:
     A blocking ``lock`` waits at most ``lock_timeout`` seconds, then yields False.
     """
 
+    __slots__ = ("lock_timeout", "_tokens", "_locks", "_guard")
+
     def __init__(self, lock_timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
         self.lock_timeout = lock_timeout
         self._tokens: dict[str, Token] = {}
@@ -180,7 +183,13 @@ class CachedTokenProvider:
     invalidated), callers wait -- at most ``wait_timeout`` seconds, then
     :class:`TokenWaitTimeout` -- for the one refresh and share its outcome: its token, or
     its error. ``fetch_deadline`` bounds one fetch (see :data:`FETCH_DEADLINE`).
+
+    The token last found fresh is remembered with the time it stops being fresh, so a
+    ``get`` that loads that same token again answers after one comparison of times.
     """
+
+    __slots__ = ("_fetch", "key", "store", "_margin", "fetch_deadline", "_flight", "_clock",
+                 "_rejected", "_fresh", "_fresh_until")
 
     def __init__(
         self,
@@ -196,13 +205,25 @@ class CachedTokenProvider:
         self._fetch = fetch
         self.key = key
         self.store: TokenStore = store if store is not None else MemoryTokenStore()
-        self.margin = margin
+        self._margin = margin
         self.fetch_deadline = fetch_deadline
         if wait_timeout is None:
             wait_timeout = default_wait_timeout(self.store, fetch_deadline)
         self._flight: SingleFlight[Token | None] = SingleFlight(key, wait_timeout)
         self._clock = clock
         self._rejected: Token | None = None
+        self._fresh: Token | None = None  # the token last found fresh, fresh until:
+        self._fresh_until = float("-inf")
+
+    @property
+    def margin(self) -> float:
+        """Seconds before expiry a token counts as due (bounded by half its lifetime)."""
+        return self._margin
+
+    @margin.setter
+    def margin(self, margin: float) -> None:
+        self._margin = margin
+        self._fresh, self._fresh_until = None, float("-inf")
 
     @property
     def wait_timeout(self) -> float:
@@ -211,7 +232,12 @@ class CachedTokenProvider:
     def get(self) -> Token:
         token = self.store.load(self.key)
         now = self._clock()
-        if token is not None and token.is_fresh(now, self.margin):
+        fresh = self._fresh
+        if token is not None and (token is fresh or token == fresh) and now < self._fresh_until:
+            return token
+        if token is not None and token.is_fresh(now, self._margin):
+            self._fresh = token
+            self._fresh_until = token.expires_at - refresh_margin(self._margin, token.lifetime)
             return token
         if token is not None and token.remaining(now) > 0:
             # Due but still valid: refresh if nobody else is, otherwise use it meanwhile.
@@ -250,7 +276,7 @@ class CachedTokenProvider:
     def _refresh(self) -> Token:
         """Under the lock: re-check the store (someone may have refreshed), else fetch."""
         token = self.store.load(self.key)
-        if token is not None and token.is_fresh(self._clock(), self.margin):
+        if token is not None and token.is_fresh(self._clock(), self._margin):
             return token
         rejected, self._rejected = self._rejected, None
         with deadline(self.fetch_deadline):
@@ -275,6 +301,8 @@ class CachedTokenProvider:
 class StaticTokenProvider:
     """A token the user manages and sets (``set_access_token``); never fetched by wxcore."""
 
+    __slots__ = ("_token", "_clock")
+
     def __init__(
         self, token: Token | None = None, *, clock: Callable[[], float] = time.time
     ) -> None:
@@ -286,6 +314,8 @@ class StaticTokenProvider:
 
     def get(self) -> Token:
         token = self._token
+        if token is not None and self._clock() < token.expires_at:
+            return token  # set and not expired: the common case, no further call
         if token is None:
             raise TokenError("no access token set: call set_access_token() first")
         if token.remaining(self._clock()) <= 0:
@@ -302,6 +332,8 @@ class StaticTokenProvider:
 
 class SecretProvider:
     """An app secret offered as a credential that never expires (and cannot be renewed)."""
+
+    __slots__ = ("_token", "_what")
 
     def __init__(self, secret: str | None, what: str = "app secret") -> None:
         self._token = Token(value=secret) if secret else None
@@ -326,6 +358,9 @@ class ForceRefreshBudget:
     ``take_budget(key, per_day, spacing, now)`` method (the Redis store does), the count is
     kept there under ``key`` instead, so all processes sharing the store share one budget.
     """
+
+    __slots__ = ("per_day", "spacing", "_clock", "_shared", "key", "_day", "_used", "_last",
+                 "_lock")
 
     def __init__(
         self, per_day: int = 20, spacing: float = 30.0, clock: Callable[[], float] = time.time,
@@ -366,6 +401,8 @@ class AccessTokenFetcher:
     ``api="token"`` uses plain ``cgi-bin/token``: every fetch mints a new token and cuts the
     previous one short, so use it only with one shared cache.
     """
+
+    __slots__ = ("_run", "appid", "api", "budget", "_clock")
 
     def __init__(
         self,
@@ -413,6 +450,8 @@ class AccessTokenFetcher:
 
 class TicketFetcher:
     """Fetches a JS-SDK (``jsapi``) or card (``wx_card``) ticket through ``run``."""
+
+    __slots__ = ("_run", "ticket_type", "_clock")
 
     def __init__(
         self,

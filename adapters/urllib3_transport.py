@@ -118,6 +118,9 @@ class Urllib3Transport:
     :func:`~wxcore.adapters.deadline.deadline` both are cut to the time left.
     """
 
+    __slots__ = ("routes", "_lock", "timeout", "_uncut_from", "_proxies", "_proxy_headers",
+                 "_pool_kwargs", "_direct", "_proxy_pools", "_routes_by_base")
+
     def __init__(
         self,
         *,

@@ -30,7 +30,7 @@ import inspect
 import msgspec
 
 from wxcore.errors import APIError, DecodeError, HTTPStatusError, UsageError, api_error
-from wxcore.http import ACCESS_TOKEN, API_HOST, Auth, Request, Response, bind
+from wxcore.http import ACCESS_TOKEN, API_HOST, Auth, Place, Request, Response, bind
 from wxcore.multipart import File, encode_multipart
 from wxcore.redact import SECRET_FIELDS, mask
 
@@ -125,6 +125,8 @@ def json_body(value: Any) -> bytes:
 
 
 _JSON_HEADER = (("Content-Type", "application/json"),)
+_QUERY = Place.QUERY  # a module constant: reading an Enum member costs more
+_replace = msgspec.structs.replace
 
 
 def _str(value: object) -> str:
@@ -281,28 +283,33 @@ class Endpoint(Generic[T]):
         return media  # type: ignore[return-value]  # a binary endpoint's T is Media
 
 
-class Call(Generic[T]):
+class Call(msgspec.Struct, Generic[T], frozen=True, eq=False, gc=False):
     """A request ready to be bound and sent, with the endpoint that parses its answer.
 
     ``credential``, when set, is the secret this call brings along (a user's web OAuth
     token, which no provider of the app holds); ``secrets`` are secret query parameters it
     brings besides. Both are kept apart from the request so that reprs, logs and recorded
     fixtures of the request never show them; :meth:`bound` adds them last.
+
+    A frozen Struct: every facade call makes one, and msgspec makes it in C (no ``__init__``
+    frame). Equal only to itself, as a plain object is; it holds no reference back to
+    itself, so the garbage collector need not track it (``gc=False``).
     """
 
-    __slots__ = ("request", "endpoint", "credential", "secrets")
-
-    def __init__(self, request: Request, endpoint: Endpoint[T],
-                 credential: str | None = None,
-                 secrets: tuple[tuple[str, str], ...] = ()) -> None:
-        self.request = request
-        self.endpoint = endpoint
-        self.credential = credential
-        self.secrets = secrets
+    request: Request
+    endpoint: Endpoint[T]
+    credential: str | None = None
+    secrets: tuple[tuple[str, str], ...] = ()
 
     def bound(self, secret: str | None) -> Request:
         """The request to send: with ``secret`` where its ``auth`` says, and its secrets."""
-        request = self.request if secret is None else bind(self.request, secret)
+        request = self.request
+        if secret is not None:
+            auth = request.auth
+            if auth.place is _QUERY and auth.kind is not None:  # bind()'s common case, inline
+                request = _replace(request, query=request.query + ((auth.param, secret),))
+            else:
+                request = bind(request, secret)
         if self.secrets:
             request = msgspec.structs.replace(request, query=request.query + self.secrets)
         return request
