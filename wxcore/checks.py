@@ -178,6 +178,20 @@ class _Unset:
 _UNSET = _Unset()
 
 
+def _optional_simple(hint: object) -> Check | None:
+    """The check of ``X`` when ``hint`` is ``X | None`` with ``X`` a simple type (``str``,
+    ``int``, ...): the compiled check tests for None itself and calls it directly, which
+    is what the union's check would do, one call and one loop cheaper."""
+    origin = typing.get_origin(hint)
+    if origin is not Union and origin is not types.UnionType:
+        return None
+    args = typing.get_args(hint)
+    if len(args) != 2 or type(None) not in args:
+        return None
+    (kind,) = [a for a in args if a is not type(None)]
+    return _SIMPLE.get(kind)
+
+
 def _compile(builder: Callable[..., Any]) -> Callable[..., Any]:
     """A function with ``builder``'s parameters that checks them, then calls ``builder``."""
     hints = typing.get_type_hints(builder, include_extras=True)
@@ -195,10 +209,14 @@ def _compile(builder: Callable[..., Any]) -> Callable[..., Any]:
             star = True
         has_default = parameter.default is not parameter.empty
         params.append(f"{name}=_UNSET" if has_default else name)
-        check = _check_for(hints[name]) if name in hints else None
+        hint = hints.get(name)
+        inner = _optional_simple(hint)
+        check = inner if inner is not None else _check_for(hint) if name in hints else None
         if check is not None:
             namespace[f"_check_{name}"] = check
-            test = f"if {name} is not _UNSET: " if has_default else ""
+            tests = ([f"{name} is not _UNSET"] if has_default else []) + (
+                [f"{name} is not None"] if inner is not None else [])
+            test = f"if {' and '.join(tests)}: " if tests else ""
             lines.append(f"    {test}_check_{name}({name!r}, {name})")
         if has_default:
             lines.append(f"    if {name} is _UNSET: {name} = _default_{name}")
@@ -214,13 +232,10 @@ def _compile(builder: Callable[..., Any]) -> Callable[..., Any]:
 ENV_VERSIONS = ("release", "trial", "develop")
 
 
-def _given(value: object) -> bool:
-    return value is not None and value != ""
-
-
 def exactly_one(**values: object) -> str:
     """The name of the single argument given among ``values``; else a usage error."""
-    given = [name for name, value in values.items() if _given(value)]
+    # given: neither None nor "" (written out here: these run in builders on every call)
+    given = [name for name, value in values.items() if value is not None and value != ""]
     if len(given) != 1:
         names = " or ".join(values)
         found = f"got {', '.join(given)}" if given else "got neither"
@@ -230,7 +245,7 @@ def exactly_one(**values: object) -> str:
 
 def at_most_one(**values: object) -> None:
     """A usage error when more than one of ``values`` is given."""
-    given = [name for name, value in values.items() if _given(value)]
+    given = [name for name, value in values.items() if value is not None and value != ""]
     if len(given) > 1:
         raise UsageError(f"pass at most one of {' or '.join(values)} (got {', '.join(given)})")
 
@@ -266,7 +281,7 @@ def no_query(name: str, path: str | None) -> None:
 
 def together(**values: object) -> None:
     """A usage error when some of ``values`` are given and others are not (all or none)."""
-    given = [name for name, value in values.items() if _given(value)]
+    given = [name for name, value in values.items() if value is not None and value != ""]
     if given and len(given) != len(values):
         missing = [name for name in values if name not in given]
         raise UsageError(f"{' and '.join(values)} go together: {', '.join(missing)} is missing")

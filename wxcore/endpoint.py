@@ -196,7 +196,8 @@ class Endpoint(Generic[T]):
         """
         pairs: tuple[tuple[str, str], ...] = ()
         if query:
-            pairs = tuple([(k, _str(v)) for k, v in query.items() if v is not None])
+            pairs = tuple([(k, v if type(v) is str else _str(v))
+                           for k, v in query.items() if v is not None])
         hdrs = headers if type(headers) is tuple else tuple(headers)
         if json is not None:
             body = json_body(json)

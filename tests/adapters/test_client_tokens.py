@@ -23,6 +23,7 @@ from wxcore.tokens import Token
 from wxcore.adapters.miniprogram import MiniProgram
 from wxcore.adapters.sandbox import Fault, SandboxTransport, WeChatSandbox, login_code, phone_code
 from wxcore.adapters.deadline import deadline
+from wxcore.adapters.retry import RetryingTransport
 from wxcore.adapters.stores import CacheTokenStore
 from wxcore.adapters.tokens import (
     DEFAULT_LOCK_TTL,
@@ -168,6 +169,56 @@ def test_static_token_provider_uses_the_set_token(sandbox: WeChatSandbox, clock:
     clock.advance(7201)
     with pytest.raises(TokenError, match="expired"):
         mp.get_access_token()
+
+
+def test_a_static_token_is_served_until_the_very_second_it_expires(clock: FakeClock) -> None:
+    provider = StaticTokenProvider(clock=clock)
+    token = Token(value="set", expires_at=clock() + 10)
+    provider.set(token)
+    assert provider.get() is token
+    clock.advance(9.999)
+    assert provider.get() is token
+    clock.advance(0.001)
+    with pytest.raises(TokenError, match="expired"):
+        provider.get()
+
+
+def test_the_token_last_found_fresh_is_answered_until_it_falls_due(clock: FakeClock) -> None:
+    fetched: list[float] = []
+
+    def fetch(rejected: Token | None) -> Token:
+        fetched.append(clock())
+        return Token(value=f"t{len(fetched)}", expires_at=clock() + 1000, issued_at=clock())
+
+    provider = CachedTokenProvider(fetch, key="k", margin=300, clock=clock)
+    first = provider.get()
+    clock.advance(699)  # fresh until 700 s (expiry minus the margin)
+    assert provider.get() is first and len(fetched) == 1
+    provider.margin = 400  # a new margin applies at once: now due, so refreshed early
+    assert provider.get().value == "t2" and len(fetched) == 2
+    elsewhere = Token(value="elsewhere", expires_at=clock() + 1000)
+    provider.store.save("k", elsewhere)  # the store is still read on every get
+    assert provider.get() is elsewhere
+    provider.invalidate(elsewhere)
+    assert provider.get().value == "t3"
+    clock.advance(700)  # t3 falls due: refreshed, not served from the remembered one
+    assert provider.get().value == "t4"
+
+
+def test_an_idle_clients_small_parts_carry_no_instance_dict() -> None:
+    mp = MiniProgram("wx1234567890abcdef", "secret")
+    provider = mp.token_provider
+    retrying = mp.transport
+    assert isinstance(provider, CachedTokenProvider) and isinstance(retrying, RetryingTransport)
+    fetcher = provider._fetch
+    assert isinstance(fetcher, AccessTokenFetcher) and isinstance(retrying.inner, Urllib3Transport)
+    ticket = mp.ticket_provider("jsapi")
+    assert isinstance(ticket, CachedTokenProvider)
+    parts: list[object] = [provider, provider._flight, provider.store, fetcher, fetcher.budget,
+                           mp._secret_provider, retrying, retrying.inner, retrying.inner.routes,
+                           StaticTokenProvider(), ticket._fetch]
+    for part in parts:  # __slots__: about 100 bytes saved on each (docs/performance.md)
+        assert not hasattr(part, "__dict__"), type(part).__name__
 
 
 def test_64_threads_finding_the_token_stale_make_exactly_one_fetch() -> None:

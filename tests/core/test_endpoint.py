@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 import msgspec
 import pytest
 
@@ -17,7 +19,7 @@ from wxcore.errors import (
     UnauthorizedAPIError,
     UsageError,
 )
-from wxcore.http import ACCESS_TOKEN, APP_SECRET_IN_BODY, Request, Response, bind
+from wxcore.http import ACCESS_TOKEN, APP_SECRET_IN_BODY, Request, Response, bind, encode_query
 from wxcore.miniprogram.login import code2session, get_phone_number
 from wxcore.tokens import fetch_access_token, fetch_stable_access_token
 
@@ -73,6 +75,48 @@ def test_secret_in_body_is_added_by_bind_only() -> None:
 def test_query_values_are_percent_encoded() -> None:
     request = Endpoint("t", "GET", "/p", Thing).call(query={"url": "https://a.b/?x=1&y=中 z"}).request
     assert request.target == "/p?url=https%3A%2F%2Fa.b%2F%3Fx%3D1%26y%3D%E4%B8%AD%20z"
+
+
+TRICKY_QUERIES: list[tuple[tuple[str, str], ...]] = [
+    (),
+    (("a", "b"),),
+    (("openid", "oGZUI0egBJY1zhBYw2KhdUfwVJJE"), ("access_token", "81_" + "T-._~" * 20)),
+    (("a", "b=c"),),  # a separator inside a value ...
+    (("a=b", "c"),),  # ... or a name: the separators left over are no longer "=" then "&"
+    (("a", "b&c=d"),),
+    (("a", ""), ("", "b"), ("", "")),
+    (("q", "%41 +/?#[]@!$'()*,;"),),
+    (("中", "文 字"), ("emoji", "\U0001F600")),
+    (("nul", "\x00\x01\x7f"),),
+    (("k", "\u00e9"), ("\u00e9", "k")),
+    tuple((f"k{i}", f"v{i}") for i in range(40)),  # more pairs than the precomputed patterns
+    tuple((f"k{i}", "=&" if i == 39 else "v") for i in range(40)),
+]
+
+
+@pytest.mark.parametrize("pairs", TRICKY_QUERIES)
+def test_query_encoding_is_urlencodes_with_rfc_3986_quoting(pairs: tuple[tuple[str, str], ...]) -> None:
+    expected = urlencode(pairs, quote_via=quote, safe="")
+    assert encode_query(pairs) == expected
+    assert encode_query(list(pairs)) == expected  # any iterable, not only a tuple
+    assert encode_query(iter(pairs)) == expected
+
+
+def test_a_lone_surrogate_in_a_query_fails_as_urllib_does() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        urlencode((("a", "\ud800"),), quote_via=quote, safe="")
+    with pytest.raises(UnicodeEncodeError):
+        encode_query((("a", "\ud800"),))
+
+
+def test_a_call_is_a_frozen_value_equal_only_to_itself() -> None:
+    call, twin = get_phone_number("c"), get_phone_number("c")
+    assert call == call and call != twin and call.request == twin.request
+    assert len({call, twin}) == 2  # hashable by identity, as before
+    with pytest.raises(AttributeError):
+        setattr(call, "request", twin.request)
+    assert bind(call.request, "T").query == call.bound("T").query == (("access_token", "T"),)
+    assert call.bound(None) is call.request
 
 
 def test_success_decodes_once_and_keeps_the_raw_json() -> None:

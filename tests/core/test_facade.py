@@ -161,6 +161,32 @@ def test_a_lazy_method_finds_its_builder_on_first_use_and_then_is_the_same_metho
     another: Any = Facade()
     another.lazy("CODE")
     assert found == ["code2session"]
+    assert isinstance(vars(Facade)["lazy"], FacadeMethod)  # declared here: left in place
+
+
+def test_a_method_once_made_is_set_on_the_client_class_as_a_plain_function() -> None:
+    class Sync(MiniProgramAPI, _Recorder):
+        pass
+
+    class Async(MiniProgramAPI, _Recorder):
+        async def call(self, call: Call[T], /) -> Call[T]:  # type: ignore[override]
+            return call
+
+    assert "code2session" not in vars(Sync)
+    client: Any = Sync()
+    first = client.code2session("CODE")
+    made = vars(Sync)["code2session"]
+    assert inspect.isfunction(made) and not inspect.iscoroutinefunction(made)
+    assert made.__qualname__.endswith("Sync.code2session")
+    assert str(inspect.signature(client.code2session)).startswith("(js_code: str)")
+    assert isinstance(MiniProgramAPI.__dict__["code2session"], FacadeMethod)  # the declaration
+    assert client.code2session("CODE").request == first.request  # through the plain function
+    assert Sync.code2session is made
+    # the async client class gets its own, a coroutine function, from the same declaration
+    async_client: Any = Async()
+    assert inspect.iscoroutinefunction(async_client.code2session)
+    assert inspect.iscoroutinefunction(vars(Async)["code2session"])
+    assert asyncio.run(async_client.code2session("CODE")).request == first.request
 
 
 def test_a_deferred_module_imports_on_first_attribute_access() -> None:

@@ -8,7 +8,7 @@ import inspect
 import json
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 
@@ -39,6 +39,18 @@ def test_query_encoding_round_trips(pairs: list[tuple[str, str]]) -> None:
     encoded = encode_query(pairs)
     assert parse_qsl(encoded, keep_blank_values=True) == pairs
     assert " " not in encoded and "+" not in encoded.replace("%2B", "")
+
+
+#: Text that is mostly what WeChat sends (unreserved characters), with the characters that
+#: need escaping (the separators among them) and non-ASCII mixed in.
+query_text = st.text(st.one_of(st.sampled_from("aZ09_.-~=&%+ /?#\x00\x7f"),
+                               st.characters(blacklist_categories=["Cs"])), max_size=20)
+
+
+@FAST
+@given(st.lists(st.tuples(query_text, query_text), max_size=40))
+def test_query_encoding_is_urlencodes(pairs: list[tuple[str, str]]) -> None:
+    assert encode_query(pairs) == urlencode(pairs, quote_via=quote, safe="")
 
 
 @FAST
