@@ -13,9 +13,9 @@ transports without changing their ``send(request)`` signature:
 * :class:`~wxcore.adapters.tokens.CachedTokenProvider` bounds a token fetch with one, so a
   refresh lease can be sized from it.
 
-Nested deadlines only tighten: the inner one is the earlier of the two. The async hot path
-(a call, its retry wrapper) opens them with :func:`open_deadline` / :func:`close_deadline`,
-the same rule without a context manager's three method calls.
+Nested deadlines only tighten: the inner one is the earlier of the two. The hot paths (a
+sync or async call, the retry wrappers) open them with :func:`open_deadline` /
+:func:`close_deadline`, the same rule without a context manager's three method calls.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class deadline:
 
     ``with deadline(s) as limit``: ``limit`` is the absolute deadline in effect
     (``time.monotonic()`` units), or None. A small class rather than a generator-based
-    context manager: every call enters one, and this costs a quarter as much.
+    context manager, which costs four times as much.
     """
 
     __slots__ = ("seconds", "_token")
