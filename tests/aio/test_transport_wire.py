@@ -19,7 +19,7 @@ from support import free_port
 
 from wxcore.endpoint import Endpoint, WxResult
 from wxcore.errors import ConnectError, ReadError, UsageError
-from wxcore.http import NO_AUTH
+from wxcore.http import NO_AUTH, Request
 
 from wxcore.adapters import aiohttp_transport
 from wxcore.adapters.aiohttp_transport import AiohttpTransport, no_silent_resend
@@ -174,6 +174,50 @@ def test_http2_on_the_sync_transport_and_http1_without_it(h2_server: str,
         assert PROBE.call().parse(plain.send(PROBE.call().request)).http_version == "1.1"
     with pytest.raises(ConnectError):  # verification stays on: the test's CA is not trusted
         HttpxTransport.for_base_url(h2_server, http2=True).send(PROBE.call().request)
+
+
+# -- the URL on the wire ------------------------------------------------------------------------
+
+#: Values every one of whose awkward characters encode_query percent-encodes: reserved
+#: delimiters, an already-encoded-looking "%41", non-ASCII, spaces and "+".
+AWKWARD_QUERY = (("a", "x y+z/~!*'()"), ("b", "中文"), ("c", "%41&=;:@,$"),
+                 ("d", '[]|^`{}"<>\\#?'), ("access_token", "tok/en+=="))
+
+
+def _request_lines(make_transport: Callable[..., AsyncTransport],
+                   request: Request) -> list[bytes]:
+    """The request line of each request ``request`` made arrive at a loopback server."""
+    lines: list[bytes] = []
+    reply = answer()
+
+    def record(conn: socket.socket, raw: bytes) -> None:
+        lines.append(raw.split(b"\r\n", 1)[0])
+        reply(conn, raw)
+
+    with RawServer(record) as server:
+        send_once(make_transport(base_urls={"*": [server.base_url]}), request)
+    return lines
+
+
+def test_the_query_reaches_the_server_byte_for_byte_as_encoded(
+        make_transport: Callable[..., AsyncTransport]) -> None:
+    """What encode_query built is what the server reads: aiohttp is handed the URL as
+    already encoded (a str would be requoted by yarl, %2F back to /, %3F to ?, ...)."""
+    request = Request(method="GET", path="/cgi-bin/probe", endpoint="test.query",
+                      query=AWKWARD_QUERY, auth=NO_AUTH)
+    assert "%2F" in request.target and "%3F" in request.target
+    lines = _request_lines(make_transport, request)
+    assert lines == [f"GET {request.target} HTTP/1.1".encode()]
+
+
+def test_a_hand_written_path_is_still_quoted_and_its_query_kept(
+        make_transport: Callable[..., AsyncTransport]) -> None:
+    """A Request built by hand with a space or non-ASCII in its path goes out quoted, as
+    before; the query stays as encode_query wrote it."""
+    request = Request(method="GET", path="/p/a b/中", endpoint="test.path",
+                      query=(("q", "1/2"),), auth=NO_AUTH)
+    assert _request_lines(make_transport, request) == [
+        b"GET /p/a%20b/%E4%B8%AD?q=1%2F2 HTTP/1.1"]
 
 
 # -- aiohttp never resends by itself -------------------------------------------------------------
