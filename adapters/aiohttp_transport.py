@@ -24,6 +24,9 @@ add the middleware to it (``aiohttp.ClientSession(middlewares=[no_silent_resend]
 The read timeout bounds the whole answer of one attempt (``total``: connect + read, cut to
 the deadline), not each gap between packets: aiohttp's per-read timer costs two event-loop
 timers per request, and WeChat's answers are small.
+
+The query goes out as :func:`~wxcore.http.encode_query` wrote it, as with urllib3 and httpx:
+aiohttp gets a ``yarl.URL`` marked already encoded, never a str for yarl to requote.
 """
 
 from __future__ import annotations
