@@ -5,8 +5,9 @@
 Each timed row is the median of paired rounds -- the case timed right next to its
 reference, the order alternating -- with the spread (lowest-highest round). With
 ``--instructions`` the rows that run in one process (messages, in-process calls, the
-one-thread loopback call, import) are instead the ratio of instruction counts under
-callgrind (instructions.py), which do not move with the machine's load; each row's ``mode``
+one-thread loopback call, the async loopback calls, import) are instead the ratio of
+instruction counts under callgrind (instructions.py, async_pairs.py), which do not move with
+the machine's load; each row's ``mode``
 in the JSON says which measure produced it ("time", "instructions", "bytes", "count").
 Peers: wechatpy 1.8.18 (the ``bench`` extra), raw urllib3 + json, raw httpx and aiohttp;
 floors: the hand-written ones in bench_client.py and bench_messages.py (sides.py makes every
@@ -28,6 +29,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -198,12 +200,13 @@ def loopback_rows(s: Settings, wechatpy: str | None, count: bool) -> tuple[list[
                                                sides.side("loopback", who, base), threads, s)
         if pairs:
             counted(pairs, s)
-        rows += async_rows(s, base)
+        rows += async_rows(s, base, count)
     return rows, f"nginx {nginx.version()} (Debian), return 200, 1 worker"
 
 
-def async_rows(s: Settings, base: str | None) -> list[Row]:
-    """AsyncClient over httpx and aiohttp beside the raw library, at 1 and 64 tasks."""
+def async_rows(s: Settings, base: str | None, count: bool = False) -> list[Row]:
+    """AsyncClient over httpx and aiohttp beside the raw library, at 1 and 64 tasks; with
+    ``count``, instruction counts of the client process (httpx's heavier calls are fewer)."""
     rows = [Row("loopback async", f"GET, {n} task{'s' * (n > 1)}", f"raw {lib}", ">= 0.9")
             for n in (1, 64) for lib in ("httpx", "aiohttp")]
     if not any(p.name.startswith("async") for p in (ROOT / "adapters").iterdir()):
@@ -213,14 +216,31 @@ def async_rows(s: Settings, base: str | None) -> list[Row]:
         return [skipped(r, "nginx not installed (apt-get install nginx-light)") for r in rows]
     import async_pairs
 
+    args = (base, bench_client.APPID, bench_client.TOKEN)
+    jobs: list[tuple[Row, str, int]] = []
     for row in rows:
         lib = row.reference.split()[1]
         if importlib.util.find_spec(lib) is None:
             skipped(row, f"{lib} not installed (pip install -e '.[bench]')")
             continue
         tasks = int(row.case.split()[1])
-        row.ratios = async_pairs.paired(lib, base, bench_client.APPID, bench_client.TOKEN,
-                                        tasks, s.rounds, s.threads_window)
+        if count:
+            jobs.append((row, lib, tasks))
+        else:
+            row.ratios = async_pairs.paired(lib, *args, tasks, s.rounds, s.threads_window)
+    if jobs:
+        def per_call(side: str, tasks: int) -> float:
+            calls = s.calls // 5 if "httpx" in side else s.calls
+            return async_pairs.instructions_per_call(side, *args, tasks, calls)
+
+        # counts do not depend on the load, so the sides may share the cores
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            futures = [(row, pool.submit(per_call, f"wxcore+{lib}", tasks),
+                        pool.submit(per_call, f"raw {lib}", tasks)) for row, lib, tasks in jobs]
+            for row, ours, ref in futures:
+                row.ratios, row.mode = [ref.result() / ours.result()], "instructions"
+                row.note = (f"instructions per call: wxcore {ours.result():,.0f}, "
+                            f"reference {ref.result():,.0f}")
     return rows
 
 
