@@ -12,7 +12,8 @@ import sys
 import yaml  # type: ignore[import-untyped]  # PyYAML, from mkdocs (the docs extra), ships no types
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CHINESE_PAGES = {"index.md", "tokens.md", "messages.md", "testing.md", "miniprogram.md"}
+CHINESE_PAGES = {"index.md", "tokens.md", "messages.md", "testing.md", "miniprogram.md",
+                 "performance.md"}
 
 
 def nav_files(entries: list[object]) -> list[str]:
