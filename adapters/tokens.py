@@ -314,13 +314,11 @@ class StaticTokenProvider:
 
     def get(self) -> Token:
         token = self._token
-        if token is not None and self._clock() < token.expires_at:
-            return token  # set and not expired: the common case, no further call
         if token is None:
             raise TokenError("no access token set: call set_access_token() first")
-        if token.remaining(self._clock()) <= 0:
-            raise TokenError("the access token set with set_access_token() has expired")
-        return token
+        if self._clock() < token.expires_at:
+            return token
+        raise TokenError("the access token set with set_access_token() has expired")
 
     def invalidate(self, stale: Token) -> None:
         if self._token is not None and self._token.value == stale.value:

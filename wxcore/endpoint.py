@@ -312,7 +312,7 @@ class Call(msgspec.Struct, Generic[T], frozen=True, eq=False, gc=False):
             else:
                 request = bind(request, secret)
         if self.secrets:
-            request = msgspec.structs.replace(request, query=request.query + self.secrets)
+            request = _replace(request, query=request.query + self.secrets)
         return request
 
     def parse(self, response: Response) -> T:
